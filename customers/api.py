@@ -1,0 +1,87 @@
+"""Customers API. Credit terms are shown only to roles with `customers.view_credit`."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import QuerySet
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from . import selectors, services
+from .models import Address, Contact, Customer
+
+CREDIT_FIELDS = ("credit_limit", "prepayment_required")
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Contact
+        fields = ["id", "name", "email", "phone", "role", "is_primary"]
+        read_only_fields = fields
+
+
+class AddressSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Address
+        fields = ["id", "label", "line1", "line2", "city", "region", "postal_code", "country",
+                  "is_default_shipping"]
+        read_only_fields = fields
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    contacts = ContactSerializer(many=True, read_only=True)
+    addresses = AddressSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = ["id", "code", "name", "tier", "credit_limit", "currency", "payment_terms",
+                  "prepayment_required", "owner", "is_active", "contacts", "addresses", "created_at", "updated_at"]
+        read_only_fields = ["id", "owner", "contacts", "addresses", "created_at", "updated_at"]
+        # uniqueness is checked by the service (model validation), with the same message
+        extra_kwargs = {"code": {"validators": []}}
+
+    def to_representation(self, instance: Customer) -> dict:
+        data = super().to_representation(instance)
+        if not self.context["request"].user.has_perm("customers.view_credit"):
+            for name in CREDIT_FIELDS:
+                data.pop(name, None)
+        return data
+
+
+class CustomerFilter(django_filters.FilterSet):
+    code = django_filters.CharFilter(field_name="code", lookup_expr="iexact")
+    name = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
+    owner = django_filters.CharFilter(field_name="owner__username")
+
+    class Meta:
+        model = Customer
+        fields = ["code", "name", "tier", "is_active", "owner"]
+
+
+class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                      mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """Customers with their contacts and delivery addresses."""
+
+    serializer_class = CustomerSerializer
+    queryset = Customer.objects.none()
+    filterset_class = CustomerFilter
+    ordering_fields = ["code", "name", "created_at"]
+
+    def get_queryset(self) -> QuerySet[Customer]:
+        return selectors.customer_detail_queryset(self.request.user)
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        customer = services.customer_create(by=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=customer.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args, **kwargs) -> Response:
+        customer = self.get_object()
+        serializer = self.get_serializer(customer, data=request.data, partial=kwargs.pop("partial", False))
+        serializer.is_valid(raise_exception=True)
+        services.customer_update(customer=customer, by=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=customer.pk)).data)

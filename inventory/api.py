@@ -1,0 +1,94 @@
+"""Catalogue and stock API: products, warehouses, stock levels."""
+
+from __future__ import annotations
+
+import django_filters
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from . import selectors, services
+from .models import Product, StockLevel, Warehouse
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Product
+        fields = ["id", "sku", "name", "unit", "list_price", "supply_type", "weight_kg", "volume_m3", "fragile",
+                  "lead_time_days", "is_active"]
+        read_only_fields = ["id"]
+        extra_kwargs = {"sku": {"validators": []}}  # the service reports duplicates
+
+
+class WarehouseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Warehouse
+        fields = ["id", "code", "name", "address", "is_active"]
+        read_only_fields = fields
+
+
+class StockLevelSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="product.sku", read_only=True)
+    product_name = serializers.CharField(source="product.name", read_only=True)
+    warehouse_code = serializers.CharField(source="warehouse.code", read_only=True)
+    available = serializers.DecimalField(max_digits=14, decimal_places=3, read_only=True)
+
+    class Meta:
+        model = StockLevel
+        fields = ["id", "product", "sku", "product_name", "warehouse", "warehouse_code", "on_hand", "reserved",
+                  "available", "updated_at"]
+        read_only_fields = fields
+
+
+class ProductFilter(django_filters.FilterSet):
+    sku = django_filters.CharFilter(field_name="sku", lookup_expr="iexact")
+    name = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
+
+    class Meta:
+        model = Product
+        fields = ["sku", "name", "supply_type", "is_active", "fragile"]
+
+
+class StockLevelFilter(django_filters.FilterSet):
+    sku = django_filters.CharFilter(field_name="product__sku", lookup_expr="iexact")
+    warehouse_code = django_filters.CharFilter(field_name="warehouse__code", lookup_expr="iexact")
+
+    class Meta:
+        model = StockLevel
+        fields = ["product", "warehouse", "sku", "warehouse_code"]
+
+
+class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                     mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    serializer_class = ProductSerializer
+    queryset = selectors.product_list()
+    filterset_class = ProductFilter
+    ordering_fields = ["sku", "name", "list_price"]
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        product = services.product_create(by=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(product).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args, **kwargs) -> Response:
+        product = self.get_object()
+        serializer = self.get_serializer(product, data=request.data, partial=kwargs.pop("partial", False))
+        serializer.is_valid(raise_exception=True)
+        services.product_update(product=product, by=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(product).data)
+
+
+class WarehouseViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = WarehouseSerializer
+    queryset = selectors.warehouse_list()
+    filterset_fields = ["code", "is_active"]
+
+
+class StockLevelViewSet(viewsets.ReadOnlyModelViewSet):
+    """Stock per product and warehouse; `available` = on hand − reserved."""
+
+    serializer_class = StockLevelSerializer
+    queryset = selectors.stock_list()
+    filterset_class = StockLevelFilter
+    ordering_fields = ["product__sku", "warehouse__code", "on_hand"]

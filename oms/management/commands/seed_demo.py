@@ -1,0 +1,189 @@
+"""Load a small, believable demo data set and one demo user per role.
+
+Runs once: a database that already has the demo users is left alone. Every order is
+created and moved through the real services, so the timeline reads like real work.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from customers.models import Address, Contact, Customer
+from inventory.models import Product, StockLevel, Warehouse
+from oms import roles
+from orders import services
+from orders.models import Channel
+
+DEMO_USERS = [
+    # username, role, first name, last name
+    ("sales", roles.SALES, "Na", "Li"),
+    ("sales2", roles.SALES, "Tom", "Becker"),
+    ("desk", roles.ORDER_DESK, "Fang", "Wang"),
+    ("reviewer", roles.REVIEWER, "Jun", "Zhao"),
+    ("planner", roles.PLANNER, "Lei", "Chen"),
+    ("warehouse", roles.WAREHOUSE, "Qiang", "Liu"),
+    ("logistics", roles.LOGISTICS, "Mei", "Sun"),
+    ("manager", roles.MANAGER, "Hua", "Zhou"),
+    ("integration", roles.INTEGRATION, "E-shop", "Gateway"),
+]
+
+CUSTOMERS = [
+    # code, name, tier, credit limit, terms, prepayment, owner, city, address
+    ("C-1001", "上海华东精密机械有限公司", "A", "2000000", "net60", False, "sales", "上海", "浦东新区张江路 88 号"),
+    ("C-1002", "深圳前海智能装备有限公司", "A", "1500000", "net30", False, "sales", "深圳", "南山区科技园南路 16 号"),
+    ("C-1003", "Nordwind Antriebstechnik GmbH", "B", "400000", "net30", False, "sales2", "Hamburg",
+     "Wandsbeker Chaussee 12"),
+    ("C-1004", "成都西部电气设备厂", "B", "300000", "net30", False, "sales", "成都", "高新区天府大道 1200 号"),
+    ("C-1005", "Pacific Marine Supplies Ltd", "C", "50000", "prepaid", True, "sales2", "Singapore",
+     "21 Tuas South Avenue"),
+    ("C-1006", "杭州新辰自动化科技有限公司", "C", "80000", "net30", False, "sales", "杭州", "滨江区江南大道 588 号"),
+]
+
+PRODUCTS = [
+    # sku, name, unit, price, supply, kg, m3, fragile, lead days
+    ("GB-100", "Planetary gearbox PG-100 (减速机)", "pcs", "3200.00", "stock", "12.5", "0.0180", False, 3),
+    ("GB-200", "Planetary gearbox PG-200 (减速机)", "pcs", "5800.00", "stock", "21.0", "0.0320", False, 3),
+    ("SM-750", "Servo motor 750 W (伺服电机)", "pcs", "1850.00", "stock", "3.2", "0.0060", False, 2),
+    ("SD-750", "Servo drive 750 W (伺服驱动器)", "pcs", "1450.00", "buy", "1.1", "0.0030", True, 14),
+    ("CB-05", "Encoder cable 5 m (编码器电缆)", "pcs", "120.00", "stock", "0.4", "0.0010", False, 1),
+    ("LR-1200", "Linear rail 1200 mm (直线导轨)", "pcs", "980.00", "stock", "6.8", "0.0090", False, 3),
+    ("CP-CUSTOM", "Custom control panel (定制控制柜)", "set", "26500.00", "make", "85.0", "0.6500", True, 25),
+    ("BR-6205", "Bearing 6205-2RS (轴承)", "pcs", "18.50", "stock", "0.12", "0.0002", False, 1),
+    ("PLC-S7", "PLC controller S7 compatible (可编程控制器)", "pcs", "4200.00", "buy", "0.9", "0.0040", True, 10),
+    ("HX-OIL", "Gear oil ISO VG 220 (齿轮油)", "l", "36.00", "stock", "0.9", "0.0010", False, 2),
+]
+
+STOCK = {
+    # sku: (Shanghai, Shenzhen)
+    "GB-100": ("40", "12"), "GB-200": ("8", "4"), "SM-750": ("120", "60"), "CB-05": ("800", "300"),
+    "LR-1200": ("25", "10"), "BR-6205": ("5000", "2000"), "HX-OIL": ("600", "0"), "SD-750": ("6", "0"),
+    "PLC-S7": ("2", "1"),
+}
+
+# Each demo order: customer, entered by, channel, lines [(sku, qty, discount)], the steps it
+# has gone through [(transition, user, reason)], and a payment (by finance) if any.
+ORDERS = [
+    ("C-1001", "sales", Channel.SALES, [("GB-100", 10, 0), ("SM-750", 10, 5)], []),
+    ("C-1004", "sales", Channel.EMAIL, [("LR-1200", 12, 0)], [("quote", "sales", "")]),
+    ("C-1002", "sales", Channel.SALES, [("CP-CUSTOM", 2, 3), ("PLC-S7", 2, 0)],
+     [("quote", "sales", ""), ("contract", "sales", "")]),
+    ("C-1003", "desk", Channel.FAX, [("GB-200", 3, 0), ("CB-05", 20, 0)], [("submit", "desk", "")]),
+    ("C-1006", "desk", Channel.PHONE, [("SM-750", 30, 0), ("SD-750", 30, 0)],
+     [("submit", "desk", ""), ("hold", "reviewer", "Customer to confirm the drive model in writing.")]),
+    ("C-1001", "desk", Channel.EMAIL, [("BR-6205", 400, 10), ("HX-OIL", 60, 0)],
+     [("submit", "desk", ""), ("approve", "reviewer", "")]),
+    ("C-1004", "sales", Channel.SALES, [("GB-100", 2, 0)],
+     [("submit", "sales", ""),
+      ("reject", "reviewer", "Unit price below the agreed framework price; please re-quote.")]),
+    ("C-1002", "integration", Channel.API, [("SM-750", 16, 5), ("CB-05", 16, 0)],
+     [("submit", "integration", ""), ("approve", "reviewer", ""), ("start_fulfilment", "planner", "")]),
+    ("C-1001", "desk", Channel.EMAIL, [("GB-200", 2, 0), ("LR-1200", 4, 0)],
+     [("submit", "desk", ""), ("approve", "reviewer", ""), ("start_fulfilment", "planner", ""),
+      ("mark_ready", "warehouse", "")]),
+    ("C-1003", "sales2", Channel.SALES, [("GB-100", 6, 0), ("SD-750", 6, 0)],
+     [("submit", "sales2", ""), ("approve", "reviewer", ""), ("start_fulfilment", "planner", ""),
+      ("mark_ready", "warehouse", ""), ("ship_partial", "warehouse", "")]),
+    ("C-1002", "desk", Channel.ESHOP, [("BR-6205", 1000, 12)],
+     [("submit", "desk", ""), ("approve", "reviewer", ""), ("start_fulfilment", "planner", ""),
+      ("mark_ready", "warehouse", ""), ("ship", "warehouse", "")]),
+    ("C-1004", "sales", Channel.SALES, [("SM-750", 8, 0), ("CB-05", 8, 0)],
+     [("submit", "sales", ""), ("approve", "reviewer", ""), ("start_fulfilment", "planner", ""),
+      ("mark_ready", "warehouse", ""), ("ship", "warehouse", ""), ("deliver", "logistics", "")]),
+    ("C-1001", "sales", Channel.SALES, [("GB-100", 4, 0)],
+     [("submit", "sales", ""), ("approve", "reviewer", ""), ("start_fulfilment", "planner", ""),
+      ("mark_ready", "warehouse", ""), ("ship", "logistics", ""), ("deliver", "logistics", ""),
+      ("invoice", "reviewer", "")]),
+    ("C-1002", "desk", Channel.CSV, [("HX-OIL", 100, 0), ("BR-6205", 200, 0)],
+     [("submit", "desk", ""), ("approve", "reviewer", ""), ("start_fulfilment", "planner", ""),
+      ("mark_ready", "warehouse", ""), ("ship", "warehouse", ""), ("deliver", "logistics", ""),
+      ("invoice", "reviewer", ""), ("pay", "reviewer", ""), ("close", "manager", "")]),
+    ("C-1006", "sales", Channel.PHONE, [("LR-1200", 2, 0)],
+     [("cancel", "sales", "Customer bought locally after the delivery date moved.")]),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo data and one demo user per role (once; safe to run again)."
+
+    def handle(self, *args, **options) -> None:
+        if User.objects.filter(username="manager").exists():
+            self.stdout.write("Demo data already present; nothing to do.")
+            return
+        users = self._users()
+        customers = self._customers(users)
+        products = self._catalogue()
+        self._orders(users, customers, products)
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo data loaded: {len(users) - 1} users, {len(customers)} customers, {len(products)} products, "
+            f"{len(ORDERS)} orders."))
+
+    def _users(self) -> dict[str, User]:
+        users: dict[str, User] = {}
+        with transaction.atomic():
+            for username, role, first, last in DEMO_USERS:
+                user = User.objects.create_user(username, f"{username}@oms.example", settings.OMS_DEMO_PASSWORD,
+                                                first_name=first, last_name=last)
+                user.groups.add(Group.objects.get(name=role))
+                users[username] = user
+            Token.objects.create(user=users["integration"])
+            users["admin"] = User.objects.create_superuser("admin", "admin@oms.example",
+                                                           settings.OMS_DEMO_PASSWORD)
+        return users
+
+    def _customers(self, users: dict[str, User]) -> dict[str, Customer]:
+        customers = {}
+        with transaction.atomic():
+            for code, name, tier, limit, terms, prepay, owner, city, street in CUSTOMERS:
+                customer = Customer.objects.create(code=code, name=name, tier=tier, credit_limit=Decimal(limit),
+                                                   payment_terms=terms, prepayment_required=prepay,
+                                                   owner=users[owner],
+                                                   currency="EUR" if code == "C-1003" else "CNY")
+                country = {"Hamburg": "DE", "Singapore": "SG"}.get(city, "CN")
+                Address.objects.create(customer=customer, label="Main", line1=street, city=city, country=country,
+                                       is_default_shipping=True)
+                Contact.objects.create(customer=customer, name=f"Purchasing {code}",
+                                       email=f"buyer@{code.lower()}.example", phone="+86 21 5555 0100",
+                                       role="Purchasing", is_primary=True)
+                customers[code] = customer
+        return customers
+
+    def _catalogue(self) -> dict[str, Product]:
+        products = {}
+        with transaction.atomic():
+            shanghai = Warehouse.objects.create(code="SH", name="Shanghai main warehouse",
+                                                address="上海市嘉定区 安亭镇 1 号")
+            shenzhen = Warehouse.objects.create(code="SZ", name="Shenzhen warehouse", address="深圳市宝安区 福永 2 号")
+            for sku, name, unit, price, supply, kg, m3, fragile, lead in PRODUCTS:
+                products[sku] = Product.objects.create(
+                    sku=sku, name=name, unit=unit, list_price=Decimal(price), supply_type=supply,
+                    weight_kg=Decimal(kg), volume_m3=Decimal(m3), fragile=fragile, lead_time_days=lead)
+            for sku, (sh, sz) in STOCK.items():
+                StockLevel.objects.create(product=products[sku], warehouse=shanghai, on_hand=Decimal(sh))
+                StockLevel.objects.create(product=products[sku], warehouse=shenzhen, on_hand=Decimal(sz))
+        return products
+
+    def _orders(self, users: dict[str, User], customers: dict[str, Customer], products: dict[str, Product]) -> None:
+        today = timezone.localdate()
+        for index, (code, entered_by, channel, lines, steps) in enumerate(ORDERS):
+            order = services.order_create(
+                by=users[entered_by], customer=customers[code], channel=channel,
+                requested_date=today + datetime.timedelta(days=7 + 3 * index),
+                customer_reference=f"PO-{2026_0400 + index}",
+                lines=[services.LineInput(product=products[sku], quantity=Decimal(qty),
+                                          discount_percent=Decimal(discount)) for sku, qty, discount in lines],
+            )
+            for name, username, reason in steps:
+                if name == "pay":
+                    order.refresh_from_db()
+                    services.order_record_payment(order_id=order.pk, amount=order.total_amount, by=users[username],
+                                                  reference="Bank transfer")
+                    continue
+                services.order_transition(order_id=order.pk, name=name, by=users[username], reason=reason)

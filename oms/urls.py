@@ -1,0 +1,42 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from customers.api import CustomerViewSet
+from inventory.api import ProductViewSet, StockLevelViewSet, WarehouseViewSet
+from orders.api import OrderViewSet
+
+from . import views
+
+router = DefaultRouter()
+router.register("customers", CustomerViewSet, basename="customer")
+router.register("products", ProductViewSet, basename="product")
+router.register("warehouses", WarehouseViewSet, basename="warehouse")
+router.register("stock", StockLevelViewSet, basename="stock")
+router.register("orders", OrderViewSet, basename="order")
+
+api_patterns = [
+    path("", include(router.urls)),
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("health/", views.health, name="health"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("orders/", include("orders.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_patterns)),
+]
+
+handler404 = "oms.errors.api_aware_404"
+handler500 = "oms.errors.api_aware_500"

@@ -1,0 +1,61 @@
+"""The home page (per role) and the health endpoint."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from orders import selectors as order_selectors
+from orders.models import OPEN_STATES, OrderState
+
+from . import roles
+from .health import health_status
+
+S = OrderState
+
+#: What each role works on first: a heading and the order states of its queue.
+ROLE_QUEUES: dict[str, tuple[object, list[str]]] = {
+    roles.SALES: (_("My customers' orders in progress"), [S.INQUIRY, S.QUOTED, S.CONTRACTED, S.REJECTED,
+                                                          S.ON_HOLD]),
+    roles.ORDER_DESK: (_("Orders to enter and complete"), [S.INQUIRY, S.CONTRACTED, S.REJECTED]),
+    roles.REVIEWER: (_("Review queue"), [S.SUBMITTED, S.ON_HOLD]),
+    roles.PLANNER: (_("Orders to plan"), [S.APPROVED, S.IN_FULFILMENT]),
+    roles.WAREHOUSE: (_("To pick, pack and ship"), [S.IN_FULFILMENT, S.READY_TO_SHIP, S.PARTIALLY_SHIPPED]),
+    roles.LOGISTICS: (_("To ship and track"), [S.READY_TO_SHIP, S.PARTIALLY_SHIPPED, S.SHIPPED]),
+    roles.MANAGER: (_("All open orders"), OPEN_STATES),
+    roles.INTEGRATION: (_("Orders"), OPEN_STATES),
+}
+QUEUE_PREVIEW = 8
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    user_roles = roles.roles_of(user) or ([roles.MANAGER] if user.is_superuser else [])
+    sections = []
+    for role in user_roles:
+        title, states = ROLE_QUEUES[role]
+        counts = order_selectors.order_counts_by_state(user, states)
+        orders = (
+            order_selectors.order_list(user).filter(state__in=states)
+            .order_by("requested_date", "created_at")[:QUEUE_PREVIEW]
+        )
+        sections.append({
+            "role": roles.ROLE_LABELS[role],
+            "title": title,
+            "states": [(state, S(state).label, counts.get(state, 0)) for state in states],
+            "orders": orders,
+            "total": sum(counts.values()),
+        })
+    return render(request, "home.html", {
+        "sections": sections,
+        "show_prices": order_selectors.can_see_prices(user),
+        "is_integration": roles.INTEGRATION in user_roles,
+    })
+
+
+def health(request: HttpRequest) -> JsonResponse:
+    status = health_status()
+    return JsonResponse(status, status=200 if status["ok"] else 503)

@@ -1,0 +1,32 @@
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Customer
+
+from .models import OrderState
+
+
+class OrderFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False,
+                        widget=forms.TextInput(attrs={"placeholder": _("Order number or customer")}))
+    state = forms.ChoiceField(label=_("State"), required=False,
+                              choices=[("", _("All states")), *OrderState.choices])
+    customer = forms.ModelChoiceField(label=_("Customer"), required=False, queryset=Customer.objects.none(),
+                                      empty_label=_("All customers"))
+
+    def __init__(self, *args, customers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if customers is not None:
+            self.fields["customer"].queryset = customers
+
+
+class TransitionForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PaymentForm(forms.Form):
+    amount = forms.DecimalField(label=_("Amount received"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2)
+    reference = forms.CharField(label=_("Reference"), required=False, max_length=200)

@@ -1,0 +1,292 @@
+"""Sales orders, their lines, the order state machine and the order timeline."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from inventory.models import QTY_DIGITS, QTY_PLACES
+from oms.money import DECIMAL_PLACES, MAX_DIGITS, Currency, PaymentTerms, quantize
+
+
+class OrderState(models.TextChoices):
+    INQUIRY = "inquiry", _("Inquiry")
+    QUOTED = "quoted", _("Quoted")
+    CONTRACTED = "contracted", _("Contracted")
+    SUBMITTED = "submitted", _("Submitted")
+    ON_HOLD = "on_hold", _("On hold")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    IN_FULFILMENT = "in_fulfilment", _("In fulfilment")
+    READY_TO_SHIP = "ready_to_ship", _("Ready to ship")
+    PARTIALLY_SHIPPED = "partially_shipped", _("Partially shipped")
+    SHIPPED = "shipped", _("Shipped")
+    DELIVERED = "delivered", _("Delivered")
+    INVOICED = "invoiced", _("Invoiced")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+S = OrderState
+
+#: States a sales order can still be cancelled from (nothing has left the warehouse).
+CANCELLABLE_STATES = [
+    S.INQUIRY, S.QUOTED, S.CONTRACTED, S.SUBMITTED, S.ON_HOLD, S.APPROVED, S.REJECTED,
+    S.IN_FULFILMENT, S.READY_TO_SHIP,
+]
+#: States the warehouse works on (and so may see).
+FULFILMENT_STATES = [S.APPROVED, S.IN_FULFILMENT, S.READY_TO_SHIP, S.PARTIALLY_SHIPPED]
+OPEN_STATES = [s for s in S if s not in (S.CLOSED, S.CANCELLED)]
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("E-mail (scan)")
+    FAX = "fax", _("Fax")
+    PHONE = "phone", _("Phone (verbal)")
+    API = "api", _("REST API")
+    ESHOP = "eshop", _("E-shop")
+    CSV = "csv", _("CSV upload")
+    SALES = "sales", _("Sales representative")
+
+
+def _can_approve(order: SalesOrder, user) -> bool:
+    """A second person approves: never the one who entered the order."""
+    return user.has_perm("orders.approve_order") and order.entered_by_id != user.pk
+
+
+class SalesOrder(FSMModelMixin, models.Model):
+    number = models.CharField(_("number"), max_length=32, unique=True, editable=False)
+    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
+                                 related_name="orders")
+    contact = models.ForeignKey("customers.Contact", verbose_name=_("contact"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="+")
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.SALES)
+    customer_reference = models.CharField(_("customer reference"), max_length=64, blank=True)
+    requested_date = models.DateField(_("requested delivery date"), null=True, blank=True)
+    delivery_address = models.ForeignKey("customers.Address", verbose_name=_("delivery address"), null=True,
+                                         blank=True, on_delete=models.PROTECT, related_name="+")
+    payment_terms = models.CharField(_("payment terms"), max_length=16, choices=PaymentTerms.choices, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY)
+    notes = models.TextField(_("notes"), blank=True)
+    state = FSMField(_("state"), max_length=20, choices=OrderState.choices, default=OrderState.INQUIRY,
+                     protected=True, db_index=True)
+    total_amount = models.DecimalField(_("total"), max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES,
+                                       default=0)
+    amount_paid = models.DecimalField(_("paid"), max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES,
+                                      default=0)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("entered by"), null=True,
+                                   blank=True, on_delete=models.SET_NULL, related_name="+")
+    checks_done_at = models.DateTimeField(_("checks done"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("sales order")
+        verbose_name_plural = _("sales orders")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "state"], name="order_customer_state_idx"),
+            models.Index(fields=["state", "-created_at"], name="order_state_created_idx"),
+        ]
+        permissions = [
+            ("view_all_orders", _("Can see every order")),
+            ("view_fulfilment_orders", _("Can see orders being fulfilled")),
+            ("view_prices", _("Can see prices and totals")),
+            ("quote_order", _("Can send a quotation")),
+            ("contract_order", _("Can record a signed contract")),
+            ("submit_order", _("Can submit an order for review")),
+            ("hold_order", _("Can put an order on hold")),
+            ("approve_order", _("Can approve an order")),
+            ("reject_order", _("Can reject an order")),
+            ("fulfil_order", _("Can release an order to fulfilment")),
+            ("pack_order", _("Can mark an order ready to ship")),
+            ("ship_order", _("Can ship an order")),
+            ("deliver_order", _("Can confirm delivery")),
+            ("invoice_order", _("Can invoice an order")),
+            ("close_order", _("Can close an order")),
+            ("cancel_order", _("Can cancel an order")),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(total_amount__gte=0), name="order_total_not_negative"),
+            models.CheckConstraint(condition=Q(amount_paid__gte=0), name="order_paid_not_negative"),
+            models.CheckConstraint(condition=Q(state__in=OrderState.values), name="order_state_known"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    # --- conditions (cheap: they read lines already prefetched by the selectors) -------
+
+    def has_lines(self) -> bool:
+        return bool(self.lines.all())
+
+    def missing_for_submission(self) -> list[str]:
+        """What the completeness check (DESIGN.md §2.3) finds missing, as field names."""
+        missing = []
+        if not self.customer_id:
+            missing.append("customer")
+        if not self.has_lines():
+            missing.append("lines")
+        if not self.delivery_address_id:
+            missing.append("delivery_address")
+        if not self.requested_date:
+            missing.append("requested_date")
+        if not self.payment_terms:
+            missing.append("payment_terms")
+        return missing
+
+    def is_complete(self) -> bool:
+        return not self.missing_for_submission()
+
+    def is_paid_in_full(self) -> bool:
+        return self.amount_paid >= self.total_amount
+
+    # --- transitions: each changes only this object's state; services do the rest ------
+
+    @transition(field=state, source=S.INQUIRY, target=S.QUOTED, conditions=[has_lines],
+                permission="orders.quote_order")
+    def quote(self) -> None:
+        pass
+
+    @transition(field=state, source=S.QUOTED, target=S.CONTRACTED, permission="orders.contract_order")
+    def contract(self) -> None:
+        pass
+
+    @transition(field=state, source=[S.INQUIRY, S.CONTRACTED, S.REJECTED], target=S.SUBMITTED,
+                conditions=[is_complete], permission="orders.submit_order")
+    def submit(self) -> None:
+        self.checks_done_at = None
+
+    @transition(field=state, source=S.SUBMITTED, target=S.ON_HOLD, permission="orders.hold_order")
+    def hold(self) -> None:
+        pass
+
+    @transition(field=state, source=[S.SUBMITTED, S.ON_HOLD], target=S.APPROVED, permission=_can_approve)
+    def approve(self) -> None:
+        pass
+
+    @transition(field=state, source=[S.SUBMITTED, S.ON_HOLD], target=S.REJECTED, permission="orders.reject_order")
+    def reject(self) -> None:
+        pass
+
+    @transition(field=state, source=S.APPROVED, target=S.IN_FULFILMENT, permission="orders.fulfil_order")
+    def start_fulfilment(self) -> None:
+        pass
+
+    @transition(field=state, source=[S.IN_FULFILMENT, S.PARTIALLY_SHIPPED], target=S.READY_TO_SHIP,
+                permission="orders.pack_order")
+    def mark_ready(self) -> None:
+        pass
+
+    @transition(field=state, source=S.READY_TO_SHIP, target=S.PARTIALLY_SHIPPED, permission="orders.ship_order")
+    def ship_partial(self) -> None:
+        pass
+
+    @transition(field=state, source=S.READY_TO_SHIP, target=S.SHIPPED, permission="orders.ship_order")
+    def ship(self) -> None:
+        pass
+
+    @transition(field=state, source=S.SHIPPED, target=S.DELIVERED, permission="orders.deliver_order")
+    def deliver(self) -> None:
+        pass
+
+    @transition(field=state, source=S.DELIVERED, target=S.INVOICED, permission="orders.invoice_order")
+    def invoice(self) -> None:
+        pass
+
+    @transition(field=state, source=S.INVOICED, target=S.CLOSED, conditions=[is_paid_in_full],
+                permission="orders.close_order")
+    def close(self) -> None:
+        pass
+
+    @transition(field=state, source=CANCELLABLE_STATES, target=S.CANCELLED, permission="orders.cancel_order")
+    def cancel(self) -> None:
+        pass
+
+
+class SalesOrderLine(models.Model):
+    order = models.ForeignKey(SalesOrder, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines")
+    line_no = models.PositiveIntegerField(_("line"))
+    product = models.ForeignKey("inventory.Product", verbose_name=_("product"), on_delete=models.PROTECT,
+                                related_name="order_lines")
+    description = models.CharField(_("description"), max_length=250, blank=True)
+    quantity = models.DecimalField(_("quantity"), max_digits=QTY_DIGITS, decimal_places=QTY_PLACES)
+    unit_price = models.DecimalField(_("unit price"), max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
+    discount_percent = models.DecimalField(_("discount %"), max_digits=5, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        ordering = ["order_id", "line_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "line_no"], name="unique_line_no_per_order"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="order_line_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="order_line_unit_price_not_negative"),
+            models.CheckConstraint(condition=Q(discount_percent__gte=0) & Q(discount_percent__lte=100),
+                                   name="order_line_discount_within_0_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}/{self.line_no}"
+
+    @property
+    def line_total(self) -> Decimal:
+        gross = self.quantity * self.unit_price
+        return quantize(gross * (Decimal(100) - self.discount_percent) / Decimal(100))
+
+
+class OrderEvent(models.Model):
+    """One entry of an order's timeline: a transition, or a fact recorded without one."""
+
+    order = models.ForeignKey(SalesOrder, verbose_name=_("order"), on_delete=models.CASCADE,
+                              related_name="events")
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,
+                           on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(_("event"), max_length=32)
+    from_state = models.CharField(_("from"), max_length=20, blank=True)
+    to_state = models.CharField(_("to"), max_length=20, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    payload = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["order", "at"], name="order_event_order_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.kind}"
+
+    @property
+    def label(self) -> str:
+        from .transitions import event_label
+
+        return event_label(self.kind)
+
+    @property
+    def from_state_label(self) -> str:
+        return OrderState(self.from_state).label if self.from_state in OrderState.values else self.from_state
+
+    @property
+    def to_state_label(self) -> str:
+        return OrderState(self.to_state).label if self.to_state in OrderState.values else self.to_state
+
+
+class NumberSequence(models.Model):
+    """Per-prefix, per-year counters for human document numbers (SO-2026-000123)."""
+
+    prefix = models.CharField(max_length=8)
+    year = models.PositiveIntegerField()
+    last_value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="unique_sequence_per_prefix_year")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.year}: {self.last_value}"

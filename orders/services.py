@@ -1,0 +1,344 @@
+"""Write use-cases for sales orders. Views, API, admin, tasks and commands call these."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers.models import Address, Contact, Customer
+from customers.selectors import customers_visible_to
+from inventory.models import Product, StockLevel, SupplyType
+from oms.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from oms.money import quantize
+
+from .locks import lock_order
+from .models import Channel, NumberSequence, OrderEvent, OrderState, SalesOrder, SalesOrderLine
+from .selectors import order_is_visible_to
+from .transitions import TRANSITIONS
+
+logger = logging.getLogger(__name__)
+
+#: Orders whose value counts against the customer's credit: accepted, not yet paid up.
+EXPOSURE_STATES = [
+    OrderState.APPROVED, OrderState.IN_FULFILMENT, OrderState.READY_TO_SHIP, OrderState.PARTIALLY_SHIPPED,
+    OrderState.SHIPPED, OrderState.DELIVERED, OrderState.INVOICED,
+]
+
+
+@dataclass(frozen=True)
+class LineInput:
+    product: Product
+    quantity: Decimal
+    unit_price: Decimal | None = None  # None: the product's list price
+    discount_percent: Decimal = Decimal(0)
+    description: str = ""
+
+
+# --- numbers -----------------------------------------------------------------------------
+
+def next_document_number(prefix: str, *, year: int | None = None) -> str:
+    """The next number of a per-year sequence, e.g. SO-2026-000123.
+
+    One atomic upsert (INSERT … ON CONFLICT … RETURNING) on both PostgreSQL and SQLite,
+    so concurrent callers never get the same number; runs in the caller's transaction.
+    """
+    year = year or timezone.localdate().year
+    table = connection.ops.quote_name(NumberSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (prefix, year, last_value) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (prefix, year) DO UPDATE SET last_value = {table}.last_value + 1 "
+            f"RETURNING last_value",
+            [prefix, year],
+        )
+        value = cursor.fetchone()[0]
+    return f"{prefix}-{year}-{value:06d}"
+
+
+# --- events ------------------------------------------------------------------------------
+
+def _record_event(order: SalesOrder, *, kind: str, by: Any = None, from_state: str = "", to_state: str = "",
+                  reason: str = "", payload: dict | None = None) -> OrderEvent:
+    return OrderEvent.objects.create(
+        order=order, kind=kind, by=by if (by is not None and by.is_authenticated) else None,
+        from_state=from_state, to_state=to_state, reason=reason, payload=payload or {},
+    )
+
+
+# --- create ------------------------------------------------------------------------------
+
+def _decimal(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, TypeError, ValueError):
+        return None
+
+
+def _validate_lines(lines: list[LineInput], errors: dict[str, list[str]]) -> list[SalesOrderLine]:
+    built = []
+    for index, line in enumerate(lines):
+        prefix = f"lines.{index}"
+        quantity = _decimal(line.quantity)
+        if quantity is None or not quantity.is_finite() or quantity <= 0:
+            errors.setdefault(f"{prefix}.quantity", []).append(_("Quantity must be greater than zero."))
+        price = line.product.list_price if line.unit_price is None else _decimal(line.unit_price)
+        if price is None or not price.is_finite() or price < 0:
+            errors.setdefault(f"{prefix}.unit_price", []).append(_("Unit price cannot be negative."))
+        discount = _decimal(line.discount_percent)
+        if discount is None or not discount.is_finite() or not (0 <= discount <= 100):
+            errors.setdefault(f"{prefix}.discount_percent", []).append(_("Discount must be between 0 and 100."))
+        if not line.product.is_active:
+            errors.setdefault(f"{prefix}.product", []).append(
+                _("Product %(sku)s is no longer sold.") % {"sku": line.product.sku})
+        built.append(SalesOrderLine(line_no=index + 1, product=line.product, description=line.description,
+                                    quantity=quantity or 0, unit_price=price or 0, discount_percent=discount or 0))
+    return built
+
+
+def order_create(*, by: Any, customer: Customer, lines: list[LineInput], channel: str = Channel.SALES,
+                 requested_date: datetime.date | None = None, delivery_address: Address | None = None,
+                 contact: Contact | None = None, payment_terms: str | None = None, currency: str | None = None,
+                 customer_reference: str = "", notes: str = "", submit: bool = False) -> SalesOrder:
+    """Create an order in `inquiry` (a draft), or — with `submit=True`, for orders that arrive
+    already agreed (API, e-shop, repeat orders) — straight through to `submitted`.
+
+    Checks the caller may create orders for this customer, validates every field and line
+    and reports all problems at once; nothing is written when anything is wrong.
+    """
+    if not by.has_perm("orders.add_salesorder"):
+        raise PermissionDenied(_("You are not allowed to create orders."))
+    if not customers_visible_to(by).filter(pk=customer.pk).exists():
+        raise PermissionDenied(_("You can only create orders for your own customers."))
+
+    errors: dict[str, list[str]] = {}
+    if not customer.is_active:
+        errors.setdefault("customer", []).append(_("This customer is inactive."))
+    if delivery_address is not None and delivery_address.customer_id != customer.pk:
+        errors.setdefault("delivery_address", []).append(_("The address belongs to another customer."))
+    if contact is not None and contact.customer_id != customer.pk:
+        errors.setdefault("contact", []).append(_("The contact belongs to another customer."))
+    if requested_date is not None and requested_date < timezone.localdate():
+        errors.setdefault("requested_date", []).append(_("The requested date is in the past."))
+    if channel not in Channel.values:
+        errors.setdefault("channel", []).append(_("Unknown channel."))
+    line_rows = _validate_lines(lines, errors)
+    if errors:
+        raise ValidationFailed(errors=errors)
+
+    if delivery_address is None:
+        delivery_address = customer.addresses.filter(is_default_shipping=True).first()
+    if contact is None:
+        contact = customer.contacts.filter(is_primary=True).first()
+
+    with transaction.atomic(durable=True):
+        order = SalesOrder(
+            number=next_document_number("SO"), customer=customer, contact=contact, channel=channel,
+            requested_date=requested_date, delivery_address=delivery_address,
+            payment_terms=payment_terms or customer.payment_terms, currency=currency or customer.currency,
+            customer_reference=customer_reference, notes=notes, entered_by=by,
+        )
+        order.total_amount = sum((row.line_total for row in line_rows), Decimal(0))
+        order.save()
+        for row in line_rows:
+            row.order = order
+        SalesOrderLine.objects.bulk_create(line_rows)
+        _record_event(order, kind="created", by=by, to_state=order.state,
+                      payload={"channel": channel, "lines": len(line_rows)})
+        if submit:
+            _check_transition(order, "submit", by=by, reason="")
+            _apply_transition(order, "submit", by=by, reason="")
+    return order
+
+
+# --- transitions -------------------------------------------------------------------------
+
+def _fsm_transitions(name: str) -> list:
+    field = SalesOrder._meta.get_field("state")
+    return [t for t in field.get_all_transitions(SalesOrder) if t.name == name]
+
+
+def _check_transition(order: SalesOrder, name: str, *, by: Any, reason: str) -> None:
+    """Raise the error that says why `by` may not run `name` on `order` now, if any."""
+    transitions = _fsm_transitions(name)
+    spec = TRANSITIONS.get(name)
+    if not transitions or spec is None:
+        raise NotFound(_("There is no step called “%(name)s”.") % {"name": name}, code="unknown_transition")
+    if not transitions[0].has_perm(order, by):
+        if name == "approve" and by.has_perm("orders.approve_order"):
+            raise PermissionDenied(_("The person who entered an order cannot approve it."),
+                                   code="four_eyes_rule")
+        raise PermissionDenied(_("You are not allowed to “%(step)s”.") % {"step": spec.label})
+    if order.state not in {t.source for t in transitions}:
+        raise TransitionNotAllowed(
+            _("“%(step)s” is not possible while the order is %(state)s.")
+            % {"step": spec.label, "state": order.get_state_display().lower()},
+            extra={"state": order.state},
+        )
+    if name == "submit" and (missing := order.missing_for_submission()):
+        raise TransitionNotAllowed(
+            _("The order is not complete."), code="order_incomplete",
+            errors={field: [_("This is required before the order can be submitted.")] for field in missing},
+        )
+    if name == "quote" and not order.has_lines():
+        raise TransitionNotAllowed(_("A quotation needs at least one line."), code="order_has_no_lines")
+    if name == "close" and not order.is_paid_in_full():
+        raise TransitionNotAllowed(_("The order is not paid in full."), code="order_not_paid")
+    if spec.reason_required and not reason.strip():
+        raise ValidationFailed(errors={"reason": [_("Please give a reason.")]})
+
+
+def _apply_transition(order: SalesOrder, name: str, *, by: Any, reason: str, payload: dict | None = None) -> None:
+    """Run the FSM method, save, write the timeline event and schedule follow-up work.
+
+    Precondition: `order` is locked and `_check_transition` passed (or the caller is the
+    system acting on its own checks). Must run inside a transaction.
+    """
+    from_state = order.state
+    getattr(order, name)()
+    order.save()
+    _record_event(order, kind=name, by=by, from_state=from_state, to_state=order.state,
+                  reason=reason.strip(), payload=payload)
+    if name == "submit":
+        order_id = order.pk
+        transaction.on_commit(lambda: _enqueue_checks(order_id), robust=True)
+
+
+def _enqueue_checks(order_id: int) -> None:
+    from .tasks import order_checks_run
+
+    # A broker outage here loses nothing: the beat sweep re-enqueues unchecked orders.
+    order_checks_run.delay(order_id)
+
+
+def order_transition(*, order_id: int, name: str, by: Any, reason: str = "") -> SalesOrder:
+    """Run transition `name` on an order on behalf of `by`.
+
+    Locks the order row, then checks, in this order: the step exists (404), the caller may
+    see the order (404) and run the step (403), the step is possible from the current state
+    and its conditions hold (409), and a reason is given where one is required (400).
+    """
+    with transaction.atomic(durable=True):
+        try:
+            order = lock_order(order_id)
+        except SalesOrder.DoesNotExist:
+            raise NotFound(_("Order not found.")) from None
+        if not order_is_visible_to(by, order):
+            raise NotFound(_("Order not found."))
+        _check_transition(order, name, by=by, reason=reason)
+        _apply_transition(order, name, by=by, reason=reason)
+    return order
+
+
+# --- payments ----------------------------------------------------------------------------
+
+def order_record_payment(*, order_id: int, amount: Decimal, by: Any, reference: str = "") -> SalesOrder:
+    """Record money received against an order (finance). It may not exceed what is owed."""
+    if not by.has_perm("orders.invoice_order"):
+        raise PermissionDenied(_("You are not allowed to record payments."))
+    value = _decimal(amount)
+    if value is None or not value.is_finite() or value <= 0:
+        raise ValidationFailed(errors={"amount": [_("The amount must be greater than zero.")]})
+    value = quantize(value)
+    with transaction.atomic(durable=True):
+        try:
+            order = lock_order(order_id)
+        except SalesOrder.DoesNotExist:
+            raise NotFound(_("Order not found.")) from None
+        if order.state in (OrderState.CANCELLED, OrderState.CLOSED):
+            raise TransitionNotAllowed(_("Payments cannot be recorded on a closed or cancelled order."))
+        outstanding = order.total_amount - order.amount_paid
+        if value > outstanding:
+            raise ValidationFailed(errors={"amount": [
+                _("Only %(amount)s is outstanding.") % {"amount": outstanding}]})
+        order.amount_paid += value
+        order.save(update_fields=["amount_paid", "updated_at"])
+        _record_event(order, kind="payment", by=by, reason=reference,
+                      payload={"amount": str(value), "outstanding": str(outstanding - value)})
+    return order
+
+
+# --- automatic checks (run by a Celery task) -----------------------------------------------
+
+def _credit_check(order: SalesOrder) -> dict[str, Any]:
+    customer = order.customer
+    open_value = (
+        SalesOrder.objects.filter(customer=customer, state__in=EXPOSURE_STATES)
+        .exclude(pk=order.pk)
+        .aggregate(total=Sum("total_amount"), paid=Sum("amount_paid"))
+    )
+    exposure = (open_value["total"] or Decimal(0)) - (open_value["paid"] or Decimal(0))
+    needed = exposure + order.total_amount - order.amount_paid
+    result: dict[str, Any] = {
+        "exposure": str(exposure), "order_total": str(order.total_amount),
+        "credit_limit": str(customer.credit_limit), "passed": True, "problems": [],
+    }
+    if customer.prepayment_required and order.amount_paid < order.total_amount:
+        result["passed"] = False
+        result["problems"].append(_("Prepayment is required from this customer."))
+    if needed > customer.credit_limit:
+        result["passed"] = False
+        result["problems"].append(
+            _("Credit limit exceeded: %(needed)s needed, limit %(limit)s.")
+            % {"needed": quantize(needed), "limit": customer.credit_limit})
+    return result
+
+
+def _stock_check(order: SalesOrder) -> dict[str, Any]:
+    lines = [line for line in order.lines.select_related("product") if line.product.supply_type == SupplyType.STOCK]
+    available = {
+        row["product_id"]: (row["on_hand"] or 0) - (row["reserved"] or 0)
+        for row in StockLevel.objects.filter(product_id__in=[line.product_id for line in lines])
+        .values("product_id").annotate(on_hand=Sum("on_hand"), reserved=Sum("reserved"))
+    }
+    shortages = []
+    for line in lines:
+        have = available.get(line.product_id, Decimal(0))
+        if have < line.quantity:
+            shortages.append({"sku": line.product.sku, "needed": str(line.quantity), "available": str(have)})
+    problems = [
+        _("Not enough stock of %(sku)s: %(needed)s needed, %(available)s available.") % short
+        for short in shortages
+    ]
+    return {"passed": not shortages, "shortages": shortages, "problems": problems}
+
+
+def order_run_checks(*, order_id: int) -> str:
+    """The automatic review checks (credit, stock) of a submitted order.
+
+    Idempotent: an order that has left `submitted`, or was already checked since it was
+    submitted, is left alone. A failing check puts the order on hold with the reasons.
+    Returns what happened: "passed", "on_hold" or "skipped".
+    """
+    with transaction.atomic(durable=True):
+        try:
+            order = lock_order(order_id)
+        except SalesOrder.DoesNotExist:
+            return "skipped"
+        if order.state != OrderState.SUBMITTED or order.checks_done_at is not None:
+            return "skipped"
+        results = {"credit": _credit_check(order), "stock": _stock_check(order)}
+        problems = results["credit"]["problems"] + results["stock"]["problems"]
+        order.checks_done_at = timezone.now()
+        if problems:
+            _apply_transition(order, "hold", by=None, reason="\n".join(problems), payload=results)
+            return "on_hold"
+        order.save(update_fields=["checks_done_at", "updated_at"])
+        _record_event(order, kind="checks_passed", from_state=order.state, to_state=order.state, payload=results)
+        return "passed"
+
+
+def orders_awaiting_checks(*, older_than: datetime.timedelta) -> list[int]:
+    """Ids of submitted orders whose checks have not run (lost enqueue, broker outage)."""
+    cutoff = timezone.now() - older_than
+    return list(
+        SalesOrder.objects.filter(state=OrderState.SUBMITTED, checks_done_at__isnull=True, updated_at__lt=cutoff)
+        .order_by("pk").values_list("pk", flat=True)[:500]
+    )

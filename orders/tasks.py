@@ -1,0 +1,24 @@
+"""Celery tasks: thin, idempotent, each calls one service."""
+
+import datetime
+
+from celery import shared_task
+from django.db import OperationalError
+
+from . import services
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True,
+             retry_backoff_max=300, max_retries=8)
+def order_checks_run(self, order_id: int) -> str:
+    """Credit and stock checks of a submitted order (safe to run twice)."""
+    return services.order_run_checks(order_id=order_id)
+
+
+@shared_task(acks_late=True)
+def order_checks_sweep() -> int:
+    """Re-enqueue checks that never ran (e.g. the broker was down at submit time)."""
+    ids = services.orders_awaiting_checks(older_than=datetime.timedelta(minutes=2))
+    for order_id in ids:
+        order_checks_run.delay(order_id)
+    return len(ids)

@@ -1,0 +1,52 @@
+"""What the pages and the API need to know about each order transition besides the FSM."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class TransitionSpec:
+    name: str
+    label: Promise
+    done: Promise
+    reason_required: bool = False
+    style: str = "primary"  # primary | danger | neutral, for buttons
+
+
+TRANSITIONS: dict[str, TransitionSpec] = {
+    spec.name: spec
+    for spec in [
+        TransitionSpec("quote", _("Send quotation"), _("Quotation sent")),
+        TransitionSpec("contract", _("Record signed contract"), _("Contract recorded")),
+        TransitionSpec("submit", _("Submit for review"), _("Submitted for review")),
+        TransitionSpec("hold", _("Put on hold"), _("Put on hold"), reason_required=True, style="neutral"),
+        TransitionSpec("approve", _("Approve"), _("Approved")),
+        TransitionSpec("reject", _("Reject"), _("Rejected"), reason_required=True, style="danger"),
+        TransitionSpec("start_fulfilment", _("Release to fulfilment"), _("Released to fulfilment")),
+        TransitionSpec("mark_ready", _("Mark ready to ship"), _("Ready to ship")),
+        TransitionSpec("ship_partial", _("Ship part (backorder the rest)"), _("Partially shipped"), style="neutral"),
+        TransitionSpec("ship", _("Ship"), _("Shipped")),
+        TransitionSpec("deliver", _("Confirm delivery"), _("Delivery confirmed")),
+        TransitionSpec("invoice", _("Invoice"), _("Invoiced")),
+        TransitionSpec("close", _("Close"), _("Closed")),
+        TransitionSpec("cancel", _("Cancel order"), _("Cancelled"), reason_required=True, style="danger"),
+    ]
+}
+
+
+#: Timeline entries that are not transitions.
+EVENT_LABELS: dict[str, Promise] = {
+    "created": _("Order created"),
+    "checks_passed": _("Automatic checks passed"),
+    "payment": _("Payment recorded"),
+}
+
+
+def event_label(kind: str) -> str:
+    if kind in TRANSITIONS:
+        return str(TRANSITIONS[kind].done)
+    return str(EVENT_LABELS.get(kind, kind))

@@ -1,0 +1,130 @@
+"""Order pages: validate a form, call a service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import FieldDoesNotExist
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from customers.selectors import customers_visible_to
+from oms.errors import ApplicationError
+
+from . import selectors, services
+from .forms import OrderFilterForm, PaymentForm, TransitionForm
+from .models import OrderState, SalesOrder
+from .transitions import TRANSITIONS
+
+PAGE_SIZE = 25
+
+
+def _error_text(exc: ApplicationError) -> str:
+    """One sentence for a page message: the error, then each field by its label."""
+    parts = [exc.message]
+    for field, msgs in exc.errors.items():
+        try:
+            label = str(SalesOrder._meta.get_field(field).verbose_name)
+        except FieldDoesNotExist:
+            label = ""
+        parts.append(f"{label.capitalize()}: {' '.join(msgs)}" if label else " ".join(msgs))
+    return " ".join(parts)
+
+
+@login_required
+@permission_required("orders.view_salesorder", raise_exception=True)
+def order_list_page(request: HttpRequest) -> HttpResponse:
+    form = OrderFilterForm(request.GET or None, customers=customers_visible_to(request.user).only("id", "code", "name"))
+    orders = selectors.order_list(request.user)
+    if form.is_valid():
+        if q := form.cleaned_data["q"].strip():
+            orders = orders.filter(Q(number__icontains=q) | Q(customer__name__icontains=q)
+                                   | Q(customer__code__iexact=q))
+        if state := form.cleaned_data["state"]:
+            orders = orders.filter(state=state)
+        if customer := form.cleaned_data["customer"]:
+            orders = orders.filter(customer=customer)
+    page = Paginator(orders.order_by("-created_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "orders/order_list.html", {
+        "form": form, "page": page, "query": query.urlencode(),
+        "show_prices": selectors.can_see_prices(request.user),
+        "filtered": form.is_valid() and any(form.cleaned_data.values()),
+    })
+
+
+def _get_visible_order(request: HttpRequest, pk: int):
+    try:
+        return selectors.order_detail(request.user).get(pk=pk)
+    except SalesOrder.DoesNotExist:
+        raise Http404(_("Order not found.")) from None
+
+
+@login_required
+@permission_required("orders.view_salesorder", raise_exception=True)
+def order_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _get_visible_order(request, pk)
+    available = selectors.available_transitions(order, request.user)
+    # steps that go forward first, those that need a reason (hold, reject, cancel) after
+    actions = sorted((TRANSITIONS[name] for name in TRANSITIONS if name in available),
+                     key=lambda spec: spec.reason_required)
+    can_record_payment = (
+        request.user.has_perm("orders.invoice_order")
+        and order.state in (OrderState.DELIVERED, OrderState.INVOICED)
+        and order.amount_paid < order.total_amount
+    )
+    return render(request, "orders/order_detail.html", {
+        "order": order,
+        "lines": order.lines.all(),
+        "events": order.events.all(),
+        "actions": actions,
+        "transition_form": TransitionForm(),
+        "payment_form": PaymentForm() if can_record_payment else None,
+        "show_prices": selectors.can_see_prices(request.user),
+        "outstanding": order.total_amount - order.amount_paid,
+    })
+
+
+@login_required
+@require_POST
+def order_transition_page(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("orders:detail", pk=pk)
+    try:
+        order = services.order_transition(order_id=pk, name=name, by=request.user,
+                                          reason=form.cleaned_data["reason"])
+    except ApplicationError as exc:
+        if exc.status == 404:
+            raise Http404(exc.message) from None
+        messages.error(request, _error_text(exc))
+        return redirect("orders:detail", pk=pk)
+    messages.success(request, _("%(step)s: done. The order is now %(state)s.") % {
+        "step": TRANSITIONS[name].label, "state": order.get_state_display()})
+    return redirect("orders:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def order_payment_page(request: HttpRequest, pk: int) -> HttpResponse:
+    _get_visible_order(request, pk)
+    form = PaymentForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("orders:detail", pk=pk)
+    try:
+        services.order_record_payment(order_id=pk, amount=form.cleaned_data["amount"], by=request.user,
+                                      reference=form.cleaned_data["reference"])
+    except ApplicationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("orders:detail", pk=pk)
+    messages.success(request, _("Payment recorded."))
+    return redirect("orders:detail", pk=pk)

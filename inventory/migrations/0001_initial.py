@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('sku', models.CharField(max_length=64, unique=True, verbose_name='SKU')),
                 ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('unit', models.CharField(choices=[('pcs', 'piece'), ('set', 'set'), ('kg', 'kilogram'), ('m', 'metre'), ('l', 'litre')], default='pcs', max_length=8, verbose_name='unit')),
+                ('unit', models.CharField(choices=[('pcs', 'pcs'), ('set', 'set'), ('kg', 'kg'), ('m', 'm'), ('l', 'L')], default='pcs', max_length=8, verbose_name='unit')),
                 ('list_price', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='list price')),
                 ('supply_type', models.CharField(choices=[('stock', 'From stock'), ('make', 'Make to order'), ('buy', 'Buy in')], default='stock', max_length=8, verbose_name='supply type')),
                 ('weight_kg', models.DecimalField(decimal_places=3, default=0, max_digits=10, verbose_name='weight (kg)')),

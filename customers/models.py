@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +18,7 @@ class Customer(models.Model):
     name = models.CharField(_("name"), max_length=200)
     tier = models.CharField(_("tier"), max_length=1, choices=CustomerTier.choices, default=CustomerTier.B)
     credit_limit = models.DecimalField(_("credit limit"), max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES,
-                                       default=0)
+                                       default=0, validators=[MinValueValidator(0)])
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY)
     payment_terms = models.CharField(_("payment terms"), max_length=16, choices=PaymentTerms.choices,
                                      default=PaymentTerms.NET30)

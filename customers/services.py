@@ -27,6 +27,6 @@ def customer_update(*, customer: Customer, by: Any, **fields: Any) -> Customer:
     require_perm(by, "customers.change_customer", _("You are not allowed to change customers."))
     credit_fields = {"credit_limit", "prepayment_required"} & fields.keys()
     if credit_fields and not by.has_perm("customers.view_credit"):
-        raise PermissionDenied(_("Only finance may change credit terms."))
+        raise PermissionDenied(_("You are not allowed to change the credit limit or the prepayment flag."))
     with transaction.atomic(durable=True):
         return save_validated(customer, **fields)

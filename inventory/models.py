@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -28,11 +29,14 @@ class Product(models.Model):
     sku = models.CharField(_("SKU"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=200)
     unit = models.CharField(_("unit"), max_length=8, choices=Unit.choices, default=Unit.PIECE)
-    list_price = models.DecimalField(_("list price"), max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
+    list_price = models.DecimalField(_("list price"), max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES,
+                                     validators=[MinValueValidator(0)])
     supply_type = models.CharField(_("supply type"), max_length=8, choices=SupplyType.choices,
                                    default=SupplyType.STOCK)
-    weight_kg = models.DecimalField(_("weight (kg)"), max_digits=10, decimal_places=3, default=0)
-    volume_m3 = models.DecimalField(_("volume (m³)"), max_digits=10, decimal_places=4, default=0)
+    weight_kg = models.DecimalField(_("weight (kg)"), max_digits=10, decimal_places=3, default=0,
+                                    validators=[MinValueValidator(0)])
+    volume_m3 = models.DecimalField(_("volume (m³)"), max_digits=10, decimal_places=4, default=0,
+                                    validators=[MinValueValidator(0)])
     fragile = models.BooleanField(_("fragile"), default=False)
     lead_time_days = models.PositiveIntegerField(_("lead time (days)"), default=0)
     is_active = models.BooleanField(_("active"), default=True)

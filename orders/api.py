@@ -114,7 +114,8 @@ class OrderCreateSerializer(serializers.Serializer):
     currency = serializers.ChoiceField(choices=Currency.choices, required=False)
     customer_reference = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     notes = serializers.CharField(required=False, allow_blank=True, default="")
-    submit = serializers.BooleanField(default=False, help_text=_("Enter the order straight at `submitted`."))
+    submit = serializers.BooleanField(
+        default=False, help_text=_("Create the order directly in the `submitted` state (for orders already agreed)."))
     lines = OrderLineInputSerializer(many=True, allow_empty=True)
 
 

@@ -29,4 +29,4 @@ class TransitionForm(forms.Form):
 
 class PaymentForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount received"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2)
-    reference = forms.CharField(label=_("Reference"), required=False, max_length=200)
+    reference = forms.CharField(label=_("Payment reference"), required=False, max_length=200)

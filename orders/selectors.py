@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 
 from .models import FULFILMENT_STATES, OrderEvent, SalesOrder, SalesOrderLine
+from .transitions import TRANSITIONS
 
 
 def can_see_prices(user: Any) -> bool:
@@ -49,8 +50,10 @@ def order_detail(user: Any) -> QuerySet[SalesOrder]:
 
 
 def available_transitions(order: SalesOrder, user: Any) -> list[str]:
-    """Names of the transitions `user` may run on `order` now (state, conditions, role)."""
-    return [t.name for t in order.get_available_user_state_transitions(user)]
+    """Names of the transitions `user` may run on `order` now (state, conditions, role),
+    in the order of the process."""
+    names = {t.name for t in order.get_available_user_state_transitions(user)}
+    return [name for name in TRANSITIONS if name in names]
 
 
 def order_counts_by_state(user: Any, states: list[str] | None = None) -> dict[str, int]:

@@ -175,11 +175,11 @@ def _check_transition(order: SalesOrder, name: str, *, by: Any, reason: str) -> 
         if name == "approve" and by.has_perm("orders.approve_order"):
             raise PermissionDenied(_("The person who entered an order cannot approve it."),
                                    code="four_eyes_rule")
-        raise PermissionDenied(_("You are not allowed to “%(step)s”.") % {"step": spec.label})
+        raise PermissionDenied(_("Your role does not allow the step “%(step)s”.") % {"step": spec.label})
     if order.state not in {t.source for t in transitions}:
         raise TransitionNotAllowed(
-            _("“%(step)s” is not possible while the order is %(state)s.")
-            % {"step": spec.label, "state": order.get_state_display().lower()},
+            _("“%(step)s” is not possible while the order is in state “%(state)s”.")
+            % {"step": spec.label, "state": order.get_state_display()},
             extra={"state": order.state},
         )
     if name == "submit" and (missing := order.missing_for_submission()):
@@ -286,8 +286,8 @@ def _credit_check(order: SalesOrder) -> dict[str, Any]:
     if needed > customer.credit_limit:
         result["passed"] = False
         result["problems"].append(
-            _("Credit limit exceeded: %(needed)s needed, limit %(limit)s.")
-            % {"needed": quantize(needed), "limit": customer.credit_limit})
+            _("Credit limit exceeded: exposure with this order %(exposure)s, limit %(limit)s.")
+            % {"exposure": quantize(needed), "limit": customer.credit_limit})
     return result
 
 

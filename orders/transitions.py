@@ -23,7 +23,7 @@ TRANSITIONS: dict[str, TransitionSpec] = {
         TransitionSpec("quote", _("Send quotation"), _("Quotation sent")),
         TransitionSpec("contract", _("Record signed contract"), _("Contract recorded")),
         TransitionSpec("submit", _("Submit for review"), _("Submitted for review")),
-        TransitionSpec("hold", _("Put on hold"), _("Put on hold"), reason_required=True, style="neutral"),
+        TransitionSpec("hold", _("Put on hold"), _("Placed on hold"), reason_required=True, style="neutral"),
         TransitionSpec("approve", _("Approve"), _("Approved")),
         TransitionSpec("reject", _("Reject"), _("Rejected"), reason_required=True, style="danger"),
         TransitionSpec("start_fulfilment", _("Release to fulfilment"), _("Released to fulfilment")),

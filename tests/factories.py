@@ -1,0 +1,114 @@
+"""Test data builders. Orders are built through the services, so tests run the real path."""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+from decimal import Decimal
+
+import factory
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+
+from customers.models import Address, Contact, Customer
+from inventory.models import Product, StockLevel, Warehouse
+from orders import services
+from orders.models import SalesOrder
+
+_counter = itertools.count(1)
+
+
+def make_user(role: str | None = None, username: str | None = None) -> User:
+    user = User.objects.create_user(username or f"{role or 'user'}{next(_counter)}", password="pw-for-tests-1")
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+        skip_postgeneration_save = True
+
+    code = factory.Sequence(lambda n: f"C-{n:05d}")
+    name = factory.Sequence(lambda n: f"Customer {n} Ltd")
+    tier = "B"
+    credit_limit = Decimal("1000000")
+    payment_terms = "net30"
+
+    @factory.post_generation
+    def with_address_and_contact(obj, create, extracted, **kwargs):  # noqa: N805 (factory_boy passes the object)
+        if create and extracted is not False:
+            Address.objects.create(customer=obj, line1="1 Test Road", city="Shanghai", is_default_shipping=True)
+            Contact.objects.create(customer=obj, name="Buyer", is_primary=True)
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    name = factory.Sequence(lambda n: f"Product {n}")
+    list_price = Decimal("100.00")
+    supply_type = "stock"
+
+
+class WarehouseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Warehouse
+
+    code = factory.Sequence(lambda n: f"W{n}")
+    name = factory.Sequence(lambda n: f"Warehouse {n}")
+
+
+def stock(product: Product, on_hand: str | Decimal, warehouse: Warehouse | None = None) -> StockLevel:
+    return StockLevel.objects.create(product=product, warehouse=warehouse or WarehouseFactory(),
+                                     on_hand=Decimal(on_hand))
+
+
+def make_order(*, by: User, customer: Customer | None = None, lines: list[tuple[Product, str]] | None = None,
+               submit: bool = False, **kwargs) -> SalesOrder:
+    """An order entered by `by` (who must be allowed to enter it), with one line by default."""
+    if customer is None:
+        customer = CustomerFactory(owner=by)
+    if lines is None:
+        lines = [(ProductFactory(), "2")]
+    kwargs.setdefault("requested_date", timezone.localdate() + datetime.timedelta(days=14))
+    return services.order_create(
+        by=by, customer=customer, submit=submit,
+        lines=[services.LineInput(product=p, quantity=Decimal(q)) for p, q in lines], **kwargs,
+    )
+
+
+#: How to bring a fresh order (entered by sales) to each state: (transition, role) steps.
+PATH_TO_STATE: dict[str, list[tuple[str, str]]] = {
+    "inquiry": [],
+    "quoted": [("quote", "sales")],
+    "contracted": [("quote", "sales"), ("contract", "sales")],
+    "submitted": [("submit", "order_desk")],
+    "on_hold": [("submit", "order_desk"), ("hold", "reviewer")],
+    "approved": [("submit", "order_desk"), ("approve", "reviewer")],
+    "rejected": [("submit", "order_desk"), ("reject", "reviewer")],
+    "in_fulfilment": [("submit", "order_desk"), ("approve", "reviewer"), ("start_fulfilment", "planner")],
+}
+PATH_TO_STATE["ready_to_ship"] = [*PATH_TO_STATE["in_fulfilment"], ("mark_ready", "warehouse")]
+PATH_TO_STATE["partially_shipped"] = [*PATH_TO_STATE["ready_to_ship"], ("ship_partial", "warehouse")]
+PATH_TO_STATE["shipped"] = [*PATH_TO_STATE["ready_to_ship"], ("ship", "warehouse")]
+PATH_TO_STATE["delivered"] = [*PATH_TO_STATE["shipped"], ("deliver", "logistics")]
+PATH_TO_STATE["invoiced"] = [*PATH_TO_STATE["delivered"], ("invoice", "reviewer")]
+PATH_TO_STATE["closed"] = [*PATH_TO_STATE["invoiced"], ("pay", "reviewer"), ("close", "manager")]
+PATH_TO_STATE["cancelled"] = [("cancel", "sales")]
+
+
+def order_in_state(state: str, users: dict[str, User], **kwargs) -> SalesOrder:
+    """An order entered by `users["sales"]` and moved to `state` through the services."""
+    order = make_order(by=users["sales"], **kwargs)
+    for name, role in PATH_TO_STATE[state]:
+        if name == "pay":
+            order.refresh_from_db()
+            services.order_record_payment(order_id=order.pk, amount=order.total_amount, by=users[role])
+        else:
+            services.order_transition(order_id=order.pk, name=name, by=users[role], reason="test reason")
+    order.refresh_from_db()
+    assert order.state == state
+    return order

@@ -65,3 +65,11 @@ def users(db):
     from oms.roles import ROLE_PERMISSIONS
 
     return {role: make_user(role) for role in ROLE_PERMISSIONS}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_translations():
+    """Pages are tested in both languages, so the catalogues must be compiled."""
+    from django.core.management import call_command
+
+    call_command("compiletranslations", verbosity=0)

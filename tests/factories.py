@@ -21,6 +21,13 @@ _counter = itertools.count(1)
 def make_user(role: str | None = None, username: str | None = None) -> User:
     user = User.objects.create_user(username or f"{role or 'user'}{next(_counter)}", password="pw-for-tests-1")
     if role:
+        if not Group.objects.filter(name=role).exists():
+            # a transactional test flushed the groups the migration created
+            from django.apps import apps
+
+            from oms.roles import sync_role_permissions
+
+            sync_role_permissions(apps)
         user.groups.add(Group.objects.get(name=role))
     return user
 

@@ -1,0 +1,99 @@
+"""A real Celery worker, started here, runs our tasks from the broker (Redis under
+`make test` and in CI) against the test database: nothing eager, nothing mocked."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+from oms.celery import app as celery_app
+from oms.health import HEARTBEAT_KEY
+from oms.tasks import heartbeat
+from orders import services
+from orders.models import OrderState
+from orders.tasks import order_checks_run
+from tests.factories import ProductFactory, make_order, make_user, stock
+
+ROOT = Path(__file__).resolve().parent.parent
+TASK_TIMEOUT = 60
+
+
+def _database_url_of_test_db() -> str:
+    db = connection.settings_dict
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        pytest.fail("The worker test needs PostgreSQL (a worker process cannot share SQLite's in-memory test db).")
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def live_worker(transactional_db):
+    """A worker process on all our queues, with the test database; stopped afterwards."""
+    env = {**os.environ, "DATABASE_URL": _database_url_of_test_db(), "CELERY_TASK_ALWAYS_EAGER": "0",
+           "DB_CONN_MAX_AGE": "0"}
+    name = f"test-{uuid.uuid4().hex[:8]}@%h"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "oms", "worker", "--pool", "solo", "--loglevel", "INFO",
+         "--queues", ",".join(settings.OMS_WORKER_QUEUES), "--hostname", name,
+         "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
+    try:
+        yield process
+    finally:
+        celery_app.conf.task_always_eager = previous
+        process.terminate()
+        try:
+            output, _ = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+        print(output[-4000:])  # shown by pytest only when the test fails
+
+
+def test_submitted_order_is_checked_exactly_once_by_a_real_worker(live_worker):
+    sales = make_user("sales")
+    product = ProductFactory(list_price=Decimal("10"))
+    stock(product, "100")
+    order = make_order(by=sales, lines=[(product, "3")])
+
+    # The real path: the service commits, then on_commit sends the check to the broker.
+    services.order_transition(order_id=order.pk, name="submit", by=sales)
+
+    # A second, explicit request for the same check queues behind the first (one solo
+    # worker, FIFO): when it answers, the first has run, and the second must be a no-op.
+    second = order_checks_run.delay(order.pk).get(timeout=TASK_TIMEOUT)
+    assert second == "skipped"
+    order.refresh_from_db()
+    assert order.state == OrderState.SUBMITTED
+    assert order.checks_done_at is not None
+    assert order.events.filter(kind="checks_passed").count() == 1
+
+
+def test_worker_puts_an_order_short_of_stock_on_hold(live_worker):
+    sales = make_user("sales")
+    product = ProductFactory(sku="SHORT-1")
+    stock(product, "1")
+    order = make_order(by=sales, lines=[(product, "5")])
+    services.order_transition(order_id=order.pk, name="submit", by=sales)
+    assert order_checks_run.delay(order.pk).get(timeout=TASK_TIMEOUT) == "skipped"
+    order.refresh_from_db()
+    assert order.state == OrderState.ON_HOLD
+    assert "SHORT-1" in order.events.get(kind="hold").reason
+
+
+def test_heartbeat_task_writes_to_the_shared_cache(live_worker):
+    cache.delete(HEARTBEAT_KEY)
+    stamp = heartbeat.delay().get(timeout=TASK_TIMEOUT)
+    assert cache.get(HEARTBEAT_KEY) == stamp

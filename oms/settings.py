@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("OMS_VAR_DIR", BASE_DIR / "var"))
@@ -30,6 +31,8 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_bool("DEBUG", default=False)
 _INSECURE_DEV_KEY = "django-insecure-oms-local-development-key-change-me"
 SECRET_KEY = os.environ.get("SECRET_KEY", _INSECURE_DEV_KEY)
+if not SECRET_KEY:
+    raise ImproperlyConfigured("SECRET_KEY is set but empty: give it a long random value.")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 

@@ -4,6 +4,7 @@ Redis under `make test`); in CI anything else is refused rather than silently re
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -28,6 +29,10 @@ def pytest_report_header(config) -> list[str]:
 def pytest_configure(config) -> None:
     # Hashing passwords properly costs ~0.25 s a user; tests create hundreds.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Pages render without `collectstatic` having run (the manifest is a deployment step).
+    settings.STORAGES = {**settings.STORAGES,
+                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    Path(settings.STATIC_ROOT).mkdir(exist_ok=True)  # whitenoise warns when it is missing
     if os.environ.get("CI", "").lower() == "true":
         engine = settings.DATABASES["default"]["ENGINE"]
         if engine != "django.db.backends.postgresql":

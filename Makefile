@@ -13,7 +13,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 STACK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/oms_stack
 STACK_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: run test stack install lint check-migrations clean help
+.PHONY: run test stack install gettext lint check-migrations clean help
 
 help:
 	@echo "make run    - set up and serve the demo on http://127.0.0.1:8000 (SQLite, embedded broker)"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import QuerySet
-from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.request import Request
-from rest_framework.response import Response
+from rest_framework import mixins, serializers, viewsets
+
+from oms.api import ServiceWriteMixin
 
 from . import selectors, services
 from .models import Address, Contact, Customer
@@ -60,7 +60,7 @@ class CustomerFilter(django_filters.FilterSet):
         fields = ["code", "name", "tier", "is_active", "owner"]
 
 
-class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+class CustomerViewSet(ServiceWriteMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                       mixins.UpdateModelMixin, viewsets.GenericViewSet):
     """Customers with their contacts and delivery addresses."""
 
@@ -69,19 +69,9 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     filterset_class = CustomerFilter
     ordering_fields = ["code", "name", "created_at"]
 
+    create_service = services.customer_create
+    update_service = services.customer_update
+    instance_kwarg = "customer"
+
     def get_queryset(self) -> QuerySet[Customer]:
         return selectors.customer_detail_queryset(self.request.user)
-
-    def create(self, request: Request, *args, **kwargs) -> Response:
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        customer = services.customer_create(by=request.user, **serializer.validated_data)
-        return Response(self.get_serializer(self.get_queryset().get(pk=customer.pk)).data,
-                        status=status.HTTP_201_CREATED)
-
-    def update(self, request: Request, *args, **kwargs) -> Response:
-        customer = self.get_object()
-        serializer = self.get_serializer(customer, data=request.data, partial=kwargs.pop("partial", False))
-        serializer.is_valid(raise_exception=True)
-        services.customer_update(customer=customer, by=request.user, **serializer.validated_data)
-        return Response(self.get_serializer(self.get_queryset().get(pk=customer.pk)).data)

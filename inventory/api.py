@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import django_filters
-from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.request import Request
-from rest_framework.response import Response
+from rest_framework import mixins, serializers, viewsets
+
+from oms.api import ServiceWriteMixin
 
 from . import selectors, services
 from .models import Product, StockLevel, Warehouse
@@ -58,25 +58,15 @@ class StockLevelFilter(django_filters.FilterSet):
         fields = ["product", "warehouse", "sku", "warehouse_code"]
 
 
-class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+class ProductViewSet(ServiceWriteMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                      mixins.UpdateModelMixin, viewsets.GenericViewSet):
     serializer_class = ProductSerializer
     queryset = selectors.product_list()
     filterset_class = ProductFilter
     ordering_fields = ["sku", "name", "list_price"]
-
-    def create(self, request: Request, *args, **kwargs) -> Response:
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        product = services.product_create(by=request.user, **serializer.validated_data)
-        return Response(self.get_serializer(product).data, status=status.HTTP_201_CREATED)
-
-    def update(self, request: Request, *args, **kwargs) -> Response:
-        product = self.get_object()
-        serializer = self.get_serializer(product, data=request.data, partial=kwargs.pop("partial", False))
-        serializer.is_valid(raise_exception=True)
-        services.product_update(product=product, by=request.user, **serializer.validated_data)
-        return Response(self.get_serializer(product).data)
+    create_service = services.product_create
+    update_service = services.product_update
+    instance_kwarg = "product"
 
 
 class WarehouseViewSet(viewsets.ReadOnlyModelViewSet):

@@ -226,6 +226,8 @@ CELERY_TASK_ROUTES = {
     "orders.tasks.order_checks_run": {"queue": "checks"},
 }
 CELERY_RESULT_EXPIRES = 3600
+# The filesystem result backend never expires results: keep none unless on Redis.
+CELERY_TASK_IGNORE_RESULT = not REDIS_URL
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {

@@ -17,6 +17,7 @@ class OrderFilterForm(forms.Form):
                                       empty_label=_("All customers"))
 
     def __init__(self, *args, customers=None, **kwargs):
+        kwargs.setdefault("label_suffix", "")  # labels stand above their fields
         super().__init__(*args, **kwargs)
         if customers is not None:
             self.fields["customer"].queryset = customers

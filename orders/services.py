@@ -165,32 +165,45 @@ def _fsm_transitions(name: str) -> list:
     return [t for t in field.get_all_transitions(SalesOrder) if t.name == name]
 
 
+def _incomplete(order: SalesOrder) -> TransitionNotAllowed:
+    return TransitionNotAllowed(
+        _("The order is not complete."), code="order_incomplete",
+        errors={field: [_("This is required before the order can be submitted.")]
+                for field in order.missing_for_submission()},
+    )
+
+
+#: Why each FSM condition (by its function name) refused a transition, as an error.
+_CONDITION_ERRORS = {
+    "has_lines": lambda order: TransitionNotAllowed(_("A quotation needs at least one line."),
+                                                    code="order_has_no_lines"),
+    "is_complete": _incomplete,
+    "is_paid_in_full": lambda order: TransitionNotAllowed(_("The order is not paid in full."),
+                                                          code="order_not_paid"),
+}
+
+
 def _check_transition(order: SalesOrder, name: str, *, by: Any, reason: str) -> None:
     """Raise the error that says why `by` may not run `name` on `order` now, if any."""
     transitions = _fsm_transitions(name)
     spec = TRANSITIONS.get(name)
     if not transitions or spec is None:
         raise NotFound(_("There is no step called “%(name)s”.") % {"name": name}, code="unknown_transition")
-    if not transitions[0].has_perm(order, by):
+    if not transitions[0].has_perm(order, by):  # one permission per transition, whatever the source
         if name == "approve" and by.has_perm("orders.approve_order"):
             raise PermissionDenied(_("The person who entered an order cannot approve it."),
                                    code="four_eyes_rule")
         raise PermissionDenied(_("Your role does not allow the step “%(step)s”.") % {"step": spec.label})
-    if order.state not in {t.source for t in transitions}:
+    transition = next((t for t in transitions if t.source == order.state), None)
+    if transition is None:
         raise TransitionNotAllowed(
             _("“%(step)s” is not possible while the order is in state “%(state)s”.")
             % {"step": spec.label, "state": order.get_state_display()},
             extra={"state": order.state},
         )
-    if name == "submit" and (missing := order.missing_for_submission()):
-        raise TransitionNotAllowed(
-            _("The order is not complete."), code="order_incomplete",
-            errors={field: [_("This is required before the order can be submitted.")] for field in missing},
-        )
-    if name == "quote" and not order.has_lines():
-        raise TransitionNotAllowed(_("A quotation needs at least one line."), code="order_has_no_lines")
-    if name == "close" and not order.is_paid_in_full():
-        raise TransitionNotAllowed(_("The order is not paid in full."), code="order_not_paid")
+    for condition in transition.conditions:
+        if not condition(order):
+            raise _CONDITION_ERRORS[condition.__name__](order)
     if spec.reason_required and not reason.strip():
         raise ValidationFailed(errors={"reason": [_("Please give a reason.")]})
 

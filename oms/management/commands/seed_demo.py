@@ -124,6 +124,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"Demo data loaded: {len(users) - 1} users, {len(customers)} customers, {len(products)} products, "
             f"{len(ORDERS)} orders."))
+        token = Token.objects.get(user=users["integration"])
+        self.stdout.write(f"API token of the 'integration' user: {token.key}")
 
     def _users(self) -> dict[str, User]:
         users: dict[str, User] = {}

@@ -12,6 +12,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/oms
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 STACK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/oms_stack
 STACK_REDIS_URL ?= redis://127.0.0.1:6379/1
+STACK_VAR_DIR ?= var/stack
 
 .PHONY: run test stack install gettext lint check-migrations clean help
 
@@ -53,7 +54,8 @@ stack: install
 	DATABASE_URL=$(STACK_DATABASE_URL) $(PY) manage.py seed_demo
 	$(PY) manage.py collectstatic --noinput -v0
 	$(demo_logins)
-	DATABASE_URL=$(STACK_DATABASE_URL) REDIS_URL=$(STACK_REDIS_URL) SECURE_COOKIES=0 $(VENV)/bin/honcho start -f Procfile
+	DATABASE_URL=$(STACK_DATABASE_URL) REDIS_URL=$(STACK_REDIS_URL) OMS_VAR_DIR=$(STACK_VAR_DIR) SECURE_COOKIES=0 \
+		$(VENV)/bin/honcho start -f Procfile
 
 # The i18n test extracts messages with GNU xgettext; install it where we can.
 gettext:

@@ -146,6 +146,10 @@ class SalesOrder(FSMModelMixin, models.Model):
     def is_paid_in_full(self) -> bool:
         return self.amount_paid >= self.total_amount
 
+    def accepts_payments(self) -> bool:
+        """Money can be recorded (prepayments included) until the order is closed or cancelled."""
+        return self.state not in (OrderState.CLOSED, OrderState.CANCELLED)
+
     # --- transitions: each changes only this object's state; services do the rest ------
 
     @transition(field=state, source=S.INQUIRY, target=S.QUOTED, conditions=[has_lines],

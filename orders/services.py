@@ -265,7 +265,9 @@ def order_record_payment(*, order_id: int, amount: Decimal, by: Any, reference: 
             order = lock_order(order_id)
         except SalesOrder.DoesNotExist:
             raise NotFound(_("Order not found.")) from None
-        if order.state in (OrderState.CANCELLED, OrderState.CLOSED):
+        if not order_is_visible_to(by, order):
+            raise NotFound(_("Order not found."))
+        if not order.accepts_payments():
             raise TransitionNotAllowed(_("Payments cannot be recorded on a closed or cancelled order."))
         outstanding = order.total_amount - order.amount_paid
         if value > outstanding:

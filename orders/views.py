@@ -17,7 +17,7 @@ from oms.errors import ApplicationError
 
 from . import selectors, services
 from .forms import OrderFilterForm, PaymentForm, TransitionForm
-from .models import OrderState, SalesOrder
+from .models import SalesOrder
 from .transitions import TRANSITIONS
 
 PAGE_SIZE = 25
@@ -74,57 +74,54 @@ def order_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
     actions = sorted((TRANSITIONS[name] for name in TRANSITIONS if name in available),
                      key=lambda spec: spec.reason_required)
     can_record_payment = (
-        request.user.has_perm("orders.invoice_order")
-        and order.state in (OrderState.DELIVERED, OrderState.INVOICED)
-        and order.amount_paid < order.total_amount
+        request.user.has_perm("orders.invoice_order") and order.accepts_payments() and not order.is_paid_in_full()
     )
     return render(request, "orders/order_detail.html", {
         "order": order,
         "lines": order.lines.all(),
         "events": order.events.all(),
         "actions": actions,
-        "transition_form": TransitionForm(),
         "payment_form": PaymentForm() if can_record_payment else None,
         "show_prices": selectors.can_see_prices(request.user),
         "outstanding": order.total_amount - order.amount_paid,
     })
 
 
-@login_required
-@require_POST
-def order_transition_page(request: HttpRequest, pk: int, name: str) -> HttpResponse:
-    form = TransitionForm(request.POST)
+def _order_action(request: HttpRequest, pk: int, form, run, success) -> HttpResponse:
+    """POST handler shared by the order's buttons: validate the form, call the service,
+    say what happened, and go back to the order."""
     if not form.is_valid():
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
-        return redirect("orders:detail", pk=pk)
-    try:
-        order = services.order_transition(order_id=pk, name=name, by=request.user,
-                                          reason=form.cleaned_data["reason"])
-    except ApplicationError as exc:
-        if exc.status == 404:
-            raise Http404(exc.message) from None
-        messages.error(request, _error_text(exc))
-        return redirect("orders:detail", pk=pk)
-    messages.success(request, _("%(step)s: done. The order is now %(state)s.") % {
-        "step": TRANSITIONS[name].label, "state": order.get_state_display()})
+    else:
+        try:
+            result = run(form.cleaned_data)
+        except ApplicationError as exc:
+            if exc.status == 404:
+                raise Http404(exc.message) from None
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, success(result))
     return redirect("orders:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def order_transition_page(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    return _order_action(
+        request, pk, TransitionForm(request.POST),
+        run=lambda data: services.order_transition(order_id=pk, name=name, by=request.user, reason=data["reason"]),
+        success=lambda order: _("%(step)s: done. The order is now %(state)s.") % {
+            "step": TRANSITIONS[name].label, "state": order.get_state_display()},
+    )
 
 
 @login_required
 @require_POST
 def order_payment_page(request: HttpRequest, pk: int) -> HttpResponse:
-    _get_visible_order(request, pk)
-    form = PaymentForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
-        return redirect("orders:detail", pk=pk)
-    try:
-        services.order_record_payment(order_id=pk, amount=form.cleaned_data["amount"], by=request.user,
-                                      reference=form.cleaned_data["reference"])
-    except ApplicationError as exc:
-        messages.error(request, _error_text(exc))
-        return redirect("orders:detail", pk=pk)
-    messages.success(request, _("Payment recorded."))
-    return redirect("orders:detail", pk=pk)
+    return _order_action(
+        request, pk, PaymentForm(request.POST),
+        run=lambda data: services.order_record_payment(order_id=pk, amount=data["amount"], by=request.user,
+                                                       reference=data["reference"]),
+        success=lambda order: _("Payment recorded."),
+    )

@@ -184,3 +184,16 @@ def test_admin_lists_every_model(users, admin_client):
         assert admin_client.get(f"/admin/{path}/").status_code == 200, path
     order = order_in_state("submitted", users)
     assert admin_client.get(f"/admin/orders/salesorder/{order.pk}/change/").status_code == 200
+
+
+def test_prepayment_can_be_recorded_before_delivery_but_not_after_closing(users):
+    on_hold = order_in_state("on_hold", users)
+    client = client_for(users["reviewer"])
+    assert "Record a payment" in client.get(f"/orders/{on_hold.pk}/").content.decode()
+    client.post(f"/orders/{on_hold.pk}/payments/", {"amount": "1.00"})
+    on_hold.refresh_from_db()
+    assert on_hold.amount_paid == 1
+    closed = order_in_state("closed", users)
+    assert "Record a payment" not in client.get(f"/orders/{closed.pk}/").content.decode()
+    response = client.post(f"/orders/{closed.pk}/payments/", {"amount": "1.00"}, follow=True)
+    assert "cannot be recorded on a closed or cancelled order" in response.content.decode()

@@ -66,11 +66,6 @@ class TransitionNotAllowed(Conflict):
     default_message = _("This step is not possible in the order's current state.")
 
 
-class InsufficientStock(Conflict):
-    code = "insufficient_stock"
-    default_message = _("Not enough stock.")
-
-
 def problem(status_code: int, title: str, detail: str, *, code: str,
             errors: dict[str, Any] | None = None, instance: str | None = None,
             extra: dict[str, Any] | None = None) -> dict[str, Any]:

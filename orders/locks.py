@@ -1,7 +1,5 @@
 """Row locks, always taken in one order: order, then its lines, then stock rows by pk."""
 
-from django.db.models import QuerySet
-
 from .models import SalesOrder
 
 
@@ -9,6 +7,3 @@ def lock_order(order_id: int) -> SalesOrder:
     """Lock one order row (SELECT … FOR UPDATE). Must run inside a transaction."""
     return SalesOrder.objects.select_for_update().get(pk=order_id)
 
-
-def lock_orders(order_ids: list[int]) -> QuerySet[SalesOrder]:
-    return SalesOrder.objects.select_for_update().filter(pk__in=order_ids).order_by("pk")

@@ -155,6 +155,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     def get_queryset(self) -> QuerySet[SalesOrder]:
         if self.action == "retrieve":
             return selectors.order_detail(self.request.user)
+        if self.action == "transition":  # only resolves the id; the answer is re-read after
+            return selectors.orders_visible_to(self.request.user)
         return selectors.order_list_with_lines(self.request.user)
 
     def get_serializer_class(self):

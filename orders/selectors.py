@@ -37,6 +37,22 @@ def order_list(user: Any) -> QuerySet[SalesOrder]:
     return orders_visible_to(user).select_related("customer", "entered_by")
 
 
+def order_search(user: Any, *, q: str = "", state: str = "", customer: Any = None) -> QuerySet[SalesOrder]:
+    """The order list page: free text (number, customer name or code), state, customer."""
+    orders = order_list(user)
+    if q := q.strip():
+        orders = orders.filter(Q(number__icontains=q) | Q(customer__name__icontains=q) | Q(customer__code__iexact=q))
+    if state:
+        orders = orders.filter(state=state)
+    if customer is not None:
+        orders = orders.filter(customer=customer)
+    return orders.order_by("-created_at", "-id")
+
+
+def can_record_payment(order: SalesOrder, user: Any) -> bool:
+    return user.has_perm("orders.invoice_order") and order.accepts_payments() and not order.is_paid_in_full()
+
+
 def order_list_with_lines(user: Any) -> QuerySet[SalesOrder]:
     return order_list(user).select_related("delivery_address", "contact").prefetch_related(
         Prefetch("lines", queryset=SalesOrderLine.objects.select_related("product").order_by("line_no"))

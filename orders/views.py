@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -39,22 +38,14 @@ def _error_text(exc: ApplicationError) -> str:
 @permission_required("orders.view_salesorder", raise_exception=True)
 def order_list_page(request: HttpRequest) -> HttpResponse:
     form = OrderFilterForm(request.GET or None, customers=customers_visible_to(request.user).only("id", "code", "name"))
-    orders = selectors.order_list(request.user)
-    if form.is_valid():
-        if q := form.cleaned_data["q"].strip():
-            orders = orders.filter(Q(number__icontains=q) | Q(customer__name__icontains=q)
-                                   | Q(customer__code__iexact=q))
-        if state := form.cleaned_data["state"]:
-            orders = orders.filter(state=state)
-        if customer := form.cleaned_data["customer"]:
-            orders = orders.filter(customer=customer)
-    page = Paginator(orders.order_by("-created_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = Paginator(selectors.order_search(request.user, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "orders/order_list.html", {
         "form": form, "page": page, "query": query.urlencode(),
         "show_prices": selectors.can_see_prices(request.user),
-        "filtered": form.is_valid() and any(form.cleaned_data.values()),
+        "filtered": any(filters.values()),
     })
 
 
@@ -73,15 +64,12 @@ def order_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
     # steps that go forward first, those that need a reason (hold, reject, cancel) after
     actions = sorted((TRANSITIONS[name] for name in TRANSITIONS if name in available),
                      key=lambda spec: spec.reason_required)
-    can_record_payment = (
-        request.user.has_perm("orders.invoice_order") and order.accepts_payments() and not order.is_paid_in_full()
-    )
     return render(request, "orders/order_detail.html", {
         "order": order,
         "lines": order.lines.all(),
         "events": order.events.all(),
         "actions": actions,
-        "payment_form": PaymentForm() if can_record_payment else None,
+        "payment_form": PaymentForm() if selectors.can_record_payment(order, request.user) else None,
         "show_prices": selectors.can_see_prices(request.user),
         "outstanding": order.total_amount - order.amount_paid,
     })

@@ -285,11 +285,13 @@ class OrderEvent(models.Model):
 class NumberSequence(models.Model):
     """Per-prefix, per-year counters for human document numbers (SO-2026-000123)."""
 
-    prefix = models.CharField(max_length=8)
-    year = models.PositiveIntegerField()
-    last_value = models.PositiveBigIntegerField(default=0)
+    prefix = models.CharField(_("prefix"), max_length=8)
+    year = models.PositiveIntegerField(_("year"))
+    last_value = models.PositiveBigIntegerField(_("last number"), default=0)
 
     class Meta:
+        verbose_name = _("number sequence")
+        verbose_name_plural = _("number sequences")
         constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="unique_sequence_per_prefix_year")]
 
     def __str__(self) -> str:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from customers.selectors import customers_visible_to
-from oms.errors import ApplicationError
+from oms.errors import ApplicationError, ValidationFailed
 
 from . import selectors, services
 from .forms import OrderFilterForm, PaymentForm, TransitionForm
@@ -24,7 +24,8 @@ PAGE_SIZE = 25
 
 def _error_text(exc: ApplicationError) -> str:
     """One sentence for a page message: the error, then each field by its label."""
-    parts = [exc.message]
+    # field errors speak for themselves; the generic "some fields are not valid" adds nothing
+    parts = [] if isinstance(exc, ValidationFailed) and exc.errors else [exc.message]
     for field, msgs in exc.errors.items():
         try:
             label = str(SalesOrder._meta.get_field(field).verbose_name)

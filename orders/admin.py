@@ -70,5 +70,8 @@ class OrderEventAdmin(admin.ModelAdmin):
 class NumberSequenceAdmin(admin.ModelAdmin):
     list_display = ["prefix", "year", "last_value"]
 
+    def has_add_permission(self, request) -> bool:
+        return False  # numbers are drawn by next_document_number
+
     def has_change_permission(self, request, obj=None) -> bool:
         return False

@@ -7,6 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from oms.money import DECIMAL_PLACES, MAX_DIGITS, Currency, PaymentTerms
 
 
+class DocumentLanguage(models.TextChoices):
+    """The languages documents are produced in (settings.LANGUAGES, as stored values)."""
+
+    ZH_HANS = "zh-hans", "简体中文"
+    EN = "en", "English"
+
+
 class CustomerTier(models.TextChoices):
     A = "A", _("A (key account)")
     B = "B", _("B (regular)")
@@ -23,6 +30,9 @@ class Customer(models.Model):
     payment_terms = models.CharField(_("payment terms"), max_length=16, choices=PaymentTerms.choices,
                                      default=PaymentTerms.NET30)
     prepayment_required = models.BooleanField(_("prepayment required"), default=False)
+    language = models.CharField(_("document language"), max_length=8, choices=DocumentLanguage.choices,
+                                default=DocumentLanguage.ZH_HANS,
+                                help_text=_("Quotations, contracts and e-mails to this customer use this language."))
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("sales owner"), null=True, blank=True,
                               on_delete=models.SET_NULL, related_name="customers")
     is_active = models.BooleanField(_("active"), default=True)

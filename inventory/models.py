@@ -31,6 +31,10 @@ class Product(models.Model):
     unit = models.CharField(_("unit"), max_length=8, choices=Unit.choices, default=Unit.PIECE)
     list_price = models.DecimalField(_("list price"), max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES,
                                      validators=[MinValueValidator(0)])
+    standard_cost = models.DecimalField(_("standard cost"), max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES,
+                                        default=0, validators=[MinValueValidator(Decimal(0))],
+                                        help_text=_("What one unit costs us; quotation reviews show the margin "
+                                                    "against it."))
     supply_type = models.CharField(_("supply type"), max_length=8, choices=SupplyType.choices,
                                    default=SupplyType.STOCK)
     weight_kg = models.DecimalField(_("weight (kg)"), max_digits=10, decimal_places=3, default=0,
@@ -47,6 +51,7 @@ class Product(models.Model):
         ordering = ["sku"]
         constraints = [
             models.CheckConstraint(condition=Q(list_price__gte=0), name="product_list_price_not_negative"),
+            models.CheckConstraint(condition=Q(standard_cost__gte=0), name="product_standard_cost_not_negative"),
             models.CheckConstraint(condition=Q(weight_kg__gte=0), name="product_weight_not_negative"),
             models.CheckConstraint(condition=Q(volume_m3__gte=0), name="product_volume_not_negative"),
             models.CheckConstraint(condition=~Q(sku=""), name="product_sku_not_empty"),

@@ -46,6 +46,7 @@ _CUSTOMER_WRITE = [
     "customers.change_address",
 ]
 _ORDER_READ_ALL = ["orders.view_salesorder", "orders.view_all_orders"]
+_PREORDER_READ = ["orders.view_quotation", "orders.view_contract"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     SALES: [
@@ -60,6 +61,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.contract_order",
         "orders.submit_order",
         "orders.cancel_order",
+        *_PREORDER_READ,
+        "orders.add_quotation",
+        "orders.change_quotation",
+        "orders.send_quotation",
+        "orders.add_contract",
+        "orders.change_contract",
+        "orders.sign_contract",
     ],
     ORDER_DESK: [
         *_CATALOGUE_READ,
@@ -69,6 +77,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.add_salesorder",
         "orders.change_salesorder",
         "orders.submit_order",
+        *_PREORDER_READ,
     ],
     REVIEWER: [
         *_CATALOGUE_READ,
@@ -81,11 +90,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.reject_order",
         "orders.invoice_order",
         "orders.close_order",
+        *_PREORDER_READ,
+        "orders.signoff_finance",
     ],
     PLANNER: [
         *_CATALOGUE_READ,
         *_ORDER_READ_ALL,
         "orders.fulfil_order",
+        "orders.view_quotation",
+        "orders.signoff_operations",
     ],
     WAREHOUSE: [
         *_CATALOGUE_READ,
@@ -112,6 +125,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.invoice_order",
         "orders.close_order",
         "orders.cancel_order",
+        *_PREORDER_READ,
+        "orders.signoff_manager",
+        "orders.review_contract",
     ],
     INTEGRATION: [
         *_CATALOGUE_READ,
@@ -124,6 +140,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.add_salesorder",
         "orders.submit_order",
         "orders.cancel_order",
+        *_PREORDER_READ,
     ],
 }
 

@@ -213,6 +213,7 @@ else:
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = f"file://{_broker_dir / 'results'}"
@@ -224,6 +225,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "orders.tasks.order_checks_run": {"queue": "checks"},
+    "orders.tasks.quotation_email": {"queue": "documents"},
 }
 CELERY_RESULT_EXPIRES = 3600
 # The filesystem result backend never expires results: keep none unless on Redis.
@@ -233,6 +235,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "oms.tasks.heartbeat", "schedule": 30.0},
     "order-checks-sweep": {"task": "orders.tasks.order_checks_sweep", "schedule": 300.0},
+    "quotations-expiry-sweep": {"task": "orders.tasks.quotations_expiry_sweep", "schedule": 3600.0},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
@@ -245,3 +248,14 @@ LOGGING = {
 }
 
 OMS_DEMO_PASSWORD = "oms-demo-2026"
+
+# --- documents and e-mail --------------------------------------------------------------
+OMS_MAX_UPLOAD_BYTES = int(os.environ.get("OMS_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
+DATA_UPLOAD_MAX_MEMORY_SIZE = OMS_MAX_UPLOAD_BYTES + 1024 * 1024
+OMS_COMPANY_NAME = os.environ.get("OMS_COMPANY_NAME", "OMS Demo Manufacturing Co., Ltd.")
+OMS_COMPANY_ADDRESS = os.environ.get("OMS_COMPANY_ADDRESS", "88 Zhangjiang Road, Pudong, Shanghai")
+# Development prints e-mails on the console; production sets EMAIL_BACKEND to SMTP.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "oms@localhost")

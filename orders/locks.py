@@ -1,9 +1,29 @@
-"""Row locks, always taken in one order: order, then its lines, then stock rows by pk."""
+"""Row locks, always taken in one order: order, then its documents (quotation, contract),
+then its lines, then stock rows by pk."""
 
-from .models import SalesOrder
+from .models import Contract, Quotation, SalesOrder
 
 
 def lock_order(order_id: int) -> SalesOrder:
     """Lock one order row (SELECT … FOR UPDATE). Must run inside a transaction."""
     return SalesOrder.objects.select_for_update().get(pk=order_id)
 
+
+def lock_quotation(quotation_id: int) -> tuple[SalesOrder, Quotation]:
+    """Lock a quotation's order, then the quotation. Must run inside a transaction.
+
+    Raises Quotation.DoesNotExist for an unknown id."""
+    order_id = Quotation.objects.values_list("order_id", flat=True).get(pk=quotation_id)
+    order = lock_order(order_id)
+    quotation = Quotation.objects.select_for_update().get(pk=quotation_id)
+    quotation.order = order
+    return order, quotation
+
+
+def lock_contract(contract_id: int) -> tuple[SalesOrder, Contract]:
+    """Lock a contract's order, then the contract. Must run inside a transaction."""
+    order_id = Contract.objects.values_list("order_id", flat=True).get(pk=contract_id)
+    order = lock_order(order_id)
+    contract = Contract.objects.select_for_update().get(pk=contract_id)
+    contract.order = order
+    return order, contract

@@ -69,7 +69,7 @@ def available_transitions(order: SalesOrder, user: Any) -> list[str]:
     """Names of the transitions `user` may run on `order` now (state, conditions, role),
     in the order of the process."""
     names = {t.name for t in order.get_available_user_state_transitions(user)}
-    return [name for name in TRANSITIONS if name in names]
+    return [name for name, spec in TRANSITIONS.items() if name in names and not spec.document]
 
 
 def order_counts_by_state(user: Any, states: list[str] | None = None) -> dict[str, int]:
@@ -79,3 +79,188 @@ def order_counts_by_state(user: Any, states: list[str] | None = None) -> dict[st
     if states is not None:
         qs = qs.filter(state__in=states)
     return {row["state"]: row["n"] for row in qs.order_by().values("state").annotate(n=Count("id"))}
+
+
+# --- pre-order: needs, quotations, contracts -------------------------------------------------
+
+def order_preorder_documents(order: SalesOrder) -> dict[str, Any]:
+    """The needs, notes, quotation revisions, contracts and attachments of one order, for
+    its detail page and API (a fixed number of queries)."""
+    from .models import Attachment, Contract, InquiryLine, OrderNote, Quotation
+
+    return {
+        "needs": list(InquiryLine.objects.filter(order=order).select_related("product").order_by("line_no")),
+        "notes": list(OrderNote.objects.filter(order=order).select_related("by").order_by("at", "id")),
+        "quotations": list(Quotation.objects.filter(order=order).order_by("-revision")),
+        "contracts": list(Contract.objects.filter(order=order).order_by("-created_at")),
+        "attachments": list(Attachment.objects.filter(order=order).select_related("uploaded_by")
+                            .order_by("-uploaded_at", "-id")),
+    }
+
+
+def quotations_visible_to(user: Any) -> QuerySet:
+    from .models import Quotation
+
+    if not user.is_authenticated or not user.has_perm("orders.view_quotation"):
+        return Quotation.objects.none()
+    return Quotation.objects.filter(order__in=orders_visible_to(user))
+
+
+def quotation_list(user: Any) -> QuerySet:
+    return quotations_visible_to(user).select_related("order__customer", "created_by").order_by("-created_at", "-id")
+
+
+def quotation_detail(user: Any) -> QuerySet:
+    from .models import QuotationLine, QuotationSignoff
+
+    return quotations_visible_to(user).select_related(
+        "order__customer", "order__contact", "created_by", "sent_by",
+    ).prefetch_related(
+        Prefetch("lines", queryset=QuotationLine.objects.select_related("product").order_by("line_no")),
+        Prefetch("signoffs", queryset=QuotationSignoff.objects.select_related("by").order_by("round", "area")),
+    )
+
+
+def quotation_revisions(quotation: Any) -> list:
+    """Every revision of the quotation's number, newest first (one query)."""
+    from .models import Quotation
+
+    return list(Quotation.objects.filter(order_id=quotation.order_id).order_by("-revision"))
+
+
+def current_signoffs(quotation: Any) -> list:
+    """The sign-offs of the latest review round (reads the prefetched `signoffs`)."""
+    return [s for s in quotation.signoffs.all() if s.round == quotation.review_round]
+
+
+def quotation_review_facts(quotation: Any) -> dict[str, Any]:
+    """What the reviewers judge, computed from the prefetched lines: margin per line
+    against standard cost, discounts above the manager threshold, lead time against the
+    make / buy products' lead times, and payment terms against the customer's usual."""
+    from inventory.models import SupplyType
+
+    from .models import QuotationPolicy
+
+    policy = QuotationPolicy.current()
+    lines = []
+    for line in quotation.lines.all():
+        margin = line.margin_percent
+        lead_time_ok = (line.product.supply_type == SupplyType.STOCK
+                        or line.product.lead_time_days <= quotation.lead_time_days)
+        lines.append({
+            "line_no": line.line_no, "sku": line.product.sku, "margin_percent": margin,
+            "margin_below_minimum": margin is not None and margin < policy.minimum_margin_percent,
+            "discount_above_threshold": line.discount_percent > policy.manager_discount_threshold,
+            "supply_type": line.product.supply_type, "product_lead_time_days": line.product.lead_time_days,
+            "lead_time_feasible": lead_time_ok,
+        })
+    cost = sum((line.unit_cost * line.quantity for line in quotation.lines.all()), 0)
+    total = quotation.total_amount
+    return {
+        "lines": lines,
+        "margin_percent": round((total - cost) / total * 100, 1) if total else None,
+        "minimum_margin_percent": policy.minimum_margin_percent,
+        "manager_discount_threshold": policy.manager_discount_threshold,
+        "lead_time_feasible": all(line["lead_time_feasible"] for line in lines),
+        "payment_terms_differ": quotation.payment_terms != quotation.order.customer.payment_terms,
+        "customer_payment_terms": quotation.order.customer.payment_terms,
+    }
+
+
+def quotation_actions(quotation: Any, user: Any) -> list[str]:
+    """What `user` may do with this quotation now: edit, submit_review, signoff_<area>,
+    send, accept, decline, revise, create_contract. Cheap: reads prefetched sign-offs;
+    `revise` and `create_contract` assume the caller passes the latest revision."""
+    from django.utils import timezone
+
+    from .models import REVISABLE_STATES, SIGNOFF_PERMISSIONS, QuotationState, SignoffDecision
+
+    state = quotation.state
+    actions = []
+    can_edit = user.has_perm("orders.change_quotation")
+    order_open = quotation.order.state in ("inquiry", "quoted")
+    if can_edit and state == QuotationState.DRAFT:
+        actions += ["edit", "submit_review"]
+    if state == QuotationState.IN_REVIEW:
+        for signoff in current_signoffs(quotation):
+            if signoff.decision == SignoffDecision.PENDING and user.has_perm(SIGNOFF_PERMISSIONS[signoff.area]):
+                actions.append(f"signoff_{signoff.area}")
+    if state == QuotationState.APPROVED and user.has_perm("orders.send_quotation"):
+        actions.append("send")
+    if state == QuotationState.SENT and can_edit:
+        if quotation.valid_until >= timezone.localdate():
+            actions.append("accept")
+        actions.append("decline")
+    if can_edit and state in REVISABLE_STATES and order_open:
+        actions.append("revise")
+    if (state == QuotationState.ACCEPTED and user.has_perm("orders.add_contract")
+            and quotation.order.state == "quoted"):
+        actions.append("create_contract")
+    return actions
+
+
+def signoffs_awaiting(user: Any) -> QuerySet:
+    """Pending sign-offs of quotations in review that `user` may give, oldest first."""
+    from django.db.models import F
+
+    from .models import SIGNOFF_PERMISSIONS, QuotationSignoff, QuotationState, SignoffDecision
+
+    areas = [area for area, perm in SIGNOFF_PERMISSIONS.items() if user.has_perm(perm)]
+    return (QuotationSignoff.objects.filter(
+        area__in=areas, decision=SignoffDecision.PENDING, quotation__state=QuotationState.IN_REVIEW,
+        round=F("quotation__review_round"), quotation__order__in=orders_visible_to(user))
+        .select_related("quotation__order__customer").order_by("quotation__updated_at", "quotation_id"))
+
+
+def contracts_visible_to(user: Any) -> QuerySet:
+    from .models import Contract
+
+    if not user.is_authenticated or not user.has_perm("orders.view_contract"):
+        return Contract.objects.none()
+    return Contract.objects.filter(order__in=orders_visible_to(user))
+
+
+def contract_detail(user: Any) -> QuerySet:
+    from .models import ContractClause, QuotationLine
+
+    return contracts_visible_to(user).select_related(
+        "order__customer", "quotation", "created_by", "reviewed_by", "signed_copy",
+    ).prefetch_related(
+        Prefetch("clauses", queryset=ContractClause.objects.order_by("position")),
+        Prefetch("quotation__lines", queryset=QuotationLine.objects.select_related("product").order_by("line_no")),
+    )
+
+
+def contract_actions(contract: Any, user: Any) -> list[str]:
+    """What `user` may do with this contract now: edit, submit_review, review,
+    attach_signed_copy, sign."""
+    from .models import ContractState
+
+    actions = []
+    if contract.state == ContractState.DRAFT and user.has_perm("orders.change_contract"):
+        actions += ["edit", "submit_review"]
+    if (contract.state == ContractState.IN_REVIEW and user.has_perm("orders.review_contract")
+            and contract.created_by_id != user.pk):
+        actions.append("review")
+    if contract.state == ContractState.APPROVED and user.has_perm("orders.sign_contract"):
+        actions += ["attach_signed_copy", "sign"]
+    return actions
+
+
+def contracts_awaiting_review(user: Any) -> QuerySet:
+    from .models import ContractState
+
+    if not user.has_perm("orders.review_contract"):
+        return contracts_visible_to(user).none()
+    return (contracts_visible_to(user).filter(state=ContractState.IN_REVIEW).exclude(created_by=user)
+            .select_related("order__customer").order_by("updated_at", "id"))
+
+
+def attachment_visible_to(user: Any, attachment: Any) -> bool:
+    """Files are served only to people who may see their order (and, for quotation and
+    contract files, the documents: the warehouse never sees prices)."""
+    if not order_is_visible_to(user, attachment.order):
+        return False
+    if attachment.kind in ("quotation_pdf", "contract_pdf", "signed_contract"):
+        return can_see_prices(user) and user.has_perm("orders.view_quotation")
+    return True

@@ -22,3 +22,18 @@ def order_checks_sweep() -> int:
     for order_id in ids:
         order_checks_run.delay(order_id)
     return len(ids)
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600,
+             max_retries=10)
+def quotation_email(self, quotation_id: int, attachment_id: int) -> bool:
+    """E-mail a sent quotation's PDF to the customer (once, however often it runs)."""
+    from . import notifications
+
+    return notifications.quotation_email(quotation_id, attachment_id)
+
+
+@shared_task(acks_late=True)
+def quotations_expiry_sweep() -> dict[str, int]:
+    """Daily: expire quotations past their validity date, remind owners of those about to expire."""
+    return {"expired": services.quotations_expire(), "reminded": services.quotations_remind_expiring()}

@@ -15,13 +15,16 @@ class TransitionSpec:
     done: Promise
     reason_required: bool = False
     style: str = "primary"  # primary | danger | neutral, for buttons
+    #: The document whose step runs this transition ("quotation", "contract"); such a
+    #: transition is never run directly (not offered, refused by `order_transition`).
+    document: str = ""
 
 
 TRANSITIONS: dict[str, TransitionSpec] = {
     spec.name: spec
     for spec in [
-        TransitionSpec("quote", _("Send quotation"), _("Quotation sent")),
-        TransitionSpec("contract", _("Record signed contract"), _("Contract recorded")),
+        TransitionSpec("quote", _("Send quotation"), _("Quotation sent"), document="quotation"),
+        TransitionSpec("contract", _("Record signed contract"), _("Contract signed"), document="contract"),
         TransitionSpec("submit", _("Submit for review"), _("Submitted for review")),
         TransitionSpec("hold", _("Put on hold"), _("Placed on hold"), reason_required=True, style="neutral"),
         TransitionSpec("approve", _("Approve"), _("Approved")),
@@ -43,6 +46,24 @@ EVENT_LABELS: dict[str, Promise] = {
     "created": _("Order created"),
     "checks_passed": _("Automatic checks passed"),
     "payment": _("Payment recorded"),
+    "needs_captured": _("Needs captured"),
+    "note": _("Note added"),
+    "quotation_created": _("Quotation drafted"),
+    "quotation_revised": _("Quotation revised"),
+    "quotation_review": _("Quotation submitted for internal review"),
+    "quotation_signoff": _("Quotation signed off"),
+    "quotation_changes_requested": _("Quotation sent back for changes"),
+    "quotation_approved": _("Quotation approved internally"),
+    "quotation_sent": _("Quotation sent to the customer"),
+    "quotation_accepted": _("Customer accepted the quotation"),
+    "quotation_declined": _("Customer declined the quotation"),
+    "quotation_expired": _("Quotation expired"),
+    "contract_created": _("Contract drafted"),
+    "contract_review": _("Contract submitted for legal review"),
+    "contract_returned": _("Contract returned with comments"),
+    "contract_approved": _("Contract approved for signing"),
+    "contract_cancelled": _("Contract cancelled"),
+    "attachment": _("File attached"),
 }
 
 

@@ -1,4 +1,4 @@
-"""Write use-cases for sales orders. Views, API, admin, tasks and commands call these."""
+"""Write use-cases for sales orders: create, transitions, payments, automatic checks."""
 
 from __future__ import annotations
 
@@ -19,10 +19,10 @@ from inventory.models import Product, StockLevel, SupplyType
 from oms.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from oms.money import quantize
 
-from .locks import lock_order
-from .models import Channel, NumberSequence, OrderEvent, OrderState, SalesOrder, SalesOrderLine
-from .selectors import order_is_visible_to
-from .transitions import TRANSITIONS
+from ..locks import lock_order
+from ..models import Channel, NumberSequence, OrderEvent, OrderState, SalesOrder, SalesOrderLine
+from ..selectors import order_is_visible_to
+from ..transitions import TRANSITIONS
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def next_document_number(prefix: str, *, year: int | None = None) -> str:
 
 # --- events ------------------------------------------------------------------------------
 
-def _record_event(order: SalesOrder, *, kind: str, by: Any = None, from_state: str = "", to_state: str = "",
+def record_event(order: SalesOrder, *, kind: str, by: Any = None, from_state: str = "", to_state: str = "",
                   reason: str = "", payload: dict | None = None) -> OrderEvent:
     return OrderEvent.objects.create(
         order=order, kind=kind, by=by if (by is not None and by.is_authenticated) else None,
@@ -75,32 +75,78 @@ def _record_event(order: SalesOrder, *, kind: str, by: Any = None, from_state: s
 
 # --- create ------------------------------------------------------------------------------
 
-def _decimal(value: Any) -> Decimal | None:
+def to_decimal(value: Any) -> Decimal | None:
     try:
         return Decimal(str(value))
     except (InvalidOperation, TypeError, ValueError):
         return None
 
 
-def _validate_lines(lines: list[LineInput], errors: dict[str, list[str]]) -> list[SalesOrderLine]:
+def validate_lines(lines: list[LineInput], errors: dict[str, list[str]], *, model: type = SalesOrderLine) -> list:
+    """Check every line, adding problems to `errors` under `lines.<index>.<field>`, and
+    return unsaved `model` rows (order lines, quotation lines) numbered from 1."""
     built = []
     for index, line in enumerate(lines):
         prefix = f"lines.{index}"
-        quantity = _decimal(line.quantity)
+        quantity = to_decimal(line.quantity)
         if quantity is None or not quantity.is_finite() or quantity <= 0:
             errors.setdefault(f"{prefix}.quantity", []).append(_("Quantity must be greater than zero."))
-        price = line.product.list_price if line.unit_price is None else _decimal(line.unit_price)
+        price = line.product.list_price if line.unit_price is None else to_decimal(line.unit_price)
         if price is None or not price.is_finite() or price < 0:
             errors.setdefault(f"{prefix}.unit_price", []).append(_("Unit price cannot be negative."))
-        discount = _decimal(line.discount_percent)
+        discount = to_decimal(line.discount_percent)
         if discount is None or not discount.is_finite() or not (0 <= discount <= 100):
             errors.setdefault(f"{prefix}.discount_percent", []).append(_("Discount must be between 0 and 100."))
         if not line.product.is_active:
             errors.setdefault(f"{prefix}.product", []).append(
                 _("Product %(sku)s is no longer sold.") % {"sku": line.product.sku})
-        built.append(SalesOrderLine(line_no=index + 1, product=line.product, description=line.description,
+        built.append(model(line_no=index + 1, product=line.product, description=line.description,
                                     quantity=quantity or 0, unit_price=price or 0, discount_percent=discount or 0))
     return built
+
+
+def check_may_create_orders(by: Any, customer: Customer) -> None:
+    if not by.has_perm("orders.add_salesorder"):
+        raise PermissionDenied(_("You are not allowed to create orders."))
+    if not customers_visible_to(by).filter(pk=customer.pk).exists():
+        raise PermissionDenied(_("You can only create orders for your own customers."))
+
+
+def order_header_errors(customer: Customer, *, delivery_address: Address | None, contact: Contact | None,
+                        requested_date: datetime.date | None, channel: str) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not customer.is_active:
+        errors.setdefault("customer", []).append(_("This customer is inactive."))
+    if delivery_address is not None and delivery_address.customer_id != customer.pk:
+        errors.setdefault("delivery_address", []).append(_("The address belongs to another customer."))
+    if contact is not None and contact.customer_id != customer.pk:
+        errors.setdefault("contact", []).append(_("The contact belongs to another customer."))
+    if requested_date is not None and requested_date < timezone.localdate():
+        errors.setdefault("requested_date", []).append(_("The requested date is in the past."))
+    if channel not in Channel.values:
+        errors.setdefault("channel", []).append(_("Unknown channel."))
+    return errors
+
+
+def insert_order(*, by: Any, customer: Customer, channel: str, requested_date: datetime.date | None,
+                 delivery_address: Address | None, contact: Contact | None, payment_terms: str | None,
+                 currency: str | None, customer_reference: str, notes: str, total: Decimal) -> SalesOrder:
+    """Save a new order in `inquiry` with the customer's defaults filled in.
+
+    Precondition: the caller checked the input (`order_header_errors`) and runs inside a
+    transaction."""
+    if delivery_address is None:
+        delivery_address = customer.addresses.filter(is_default_shipping=True).first()
+    if contact is None:
+        contact = customer.contacts.filter(is_primary=True).first()
+    order = SalesOrder(
+        number=next_document_number("SO"), customer=customer, contact=contact, channel=channel,
+        requested_date=requested_date, delivery_address=delivery_address,
+        payment_terms=payment_terms or customer.payment_terms, currency=currency or customer.currency,
+        customer_reference=customer_reference, notes=notes, entered_by=by, total_amount=total,
+    )
+    order.save()
+    return order
 
 
 def order_create(*, by: Any, customer: Customer, lines: list[LineInput], channel: str = Channel.SALES,
@@ -113,48 +159,28 @@ def order_create(*, by: Any, customer: Customer, lines: list[LineInput], channel
     Checks the caller may create orders for this customer, validates every field and line
     and reports all problems at once; nothing is written when anything is wrong.
     """
-    if not by.has_perm("orders.add_salesorder"):
-        raise PermissionDenied(_("You are not allowed to create orders."))
-    if not customers_visible_to(by).filter(pk=customer.pk).exists():
-        raise PermissionDenied(_("You can only create orders for your own customers."))
-
-    errors: dict[str, list[str]] = {}
-    if not customer.is_active:
-        errors.setdefault("customer", []).append(_("This customer is inactive."))
-    if delivery_address is not None and delivery_address.customer_id != customer.pk:
-        errors.setdefault("delivery_address", []).append(_("The address belongs to another customer."))
-    if contact is not None and contact.customer_id != customer.pk:
-        errors.setdefault("contact", []).append(_("The contact belongs to another customer."))
-    if requested_date is not None and requested_date < timezone.localdate():
-        errors.setdefault("requested_date", []).append(_("The requested date is in the past."))
-    if channel not in Channel.values:
-        errors.setdefault("channel", []).append(_("Unknown channel."))
-    line_rows = _validate_lines(lines, errors)
+    check_may_create_orders(by, customer)
+    errors = order_header_errors(customer, delivery_address=delivery_address, contact=contact,
+                                 requested_date=requested_date, channel=channel)
+    line_rows = validate_lines(lines, errors)
     if errors:
         raise ValidationFailed(errors=errors)
 
-    if delivery_address is None:
-        delivery_address = customer.addresses.filter(is_default_shipping=True).first()
-    if contact is None:
-        contact = customer.contacts.filter(is_primary=True).first()
-
     with transaction.atomic(durable=True):
-        order = SalesOrder(
-            number=next_document_number("SO"), customer=customer, contact=contact, channel=channel,
-            requested_date=requested_date, delivery_address=delivery_address,
-            payment_terms=payment_terms or customer.payment_terms, currency=currency or customer.currency,
-            customer_reference=customer_reference, notes=notes, entered_by=by,
+        order = insert_order(
+            by=by, customer=customer, channel=channel, requested_date=requested_date,
+            delivery_address=delivery_address, contact=contact, payment_terms=payment_terms, currency=currency,
+            customer_reference=customer_reference, notes=notes,
+            total=sum((row.line_total for row in line_rows), Decimal(0)),
         )
-        order.total_amount = sum((row.line_total for row in line_rows), Decimal(0))
-        order.save()
         for row in line_rows:
             row.order = order
         SalesOrderLine.objects.bulk_create(line_rows)
-        _record_event(order, kind="created", by=by, to_state=order.state,
-                      payload={"channel": channel, "lines": len(line_rows)})
+        record_event(order, kind="created", by=by, to_state=order.state,
+                     payload={"channel": channel, "lines": len(line_rows)})
         if submit:
-            _check_transition(order, "submit", by=by, reason="")
-            _apply_transition(order, "submit", by=by, reason="")
+            check_transition(order, "submit", by=by, reason="")
+            apply_transition(order, "submit", by=by, reason="")
     return order
 
 
@@ -175,20 +201,27 @@ def _incomplete(order: SalesOrder) -> TransitionNotAllowed:
 
 #: Why each FSM condition (by its function name) refused a transition, as an error.
 _CONDITION_ERRORS = {
-    "has_lines": lambda order: TransitionNotAllowed(_("A quotation needs at least one line."),
-                                                    code="order_has_no_lines"),
     "is_complete": _incomplete,
     "is_paid_in_full": lambda order: TransitionNotAllowed(_("The order is not paid in full."),
                                                           code="order_not_paid"),
 }
 
 
-def _check_transition(order: SalesOrder, name: str, *, by: Any, reason: str) -> None:
-    """Raise the error that says why `by` may not run `name` on `order` now, if any."""
+def check_transition(order: SalesOrder, name: str, *, by: Any, reason: str, via_document: bool = False) -> None:
+    """Raise the error that says why `by` may not run `name` on `order` now, if any.
+
+    Transitions that follow a document (quote, contract) pass only with `via_document`,
+    i.e. from the quotation and contract services."""
     transitions = _fsm_transitions(name)
     spec = TRANSITIONS.get(name)
     if not transitions or spec is None:
         raise NotFound(_("There is no step called “%(name)s”.") % {"name": name}, code="unknown_transition")
+    if spec.document and not via_document:
+        message = {
+            "quotation": _("An order becomes “quoted” when an approved quotation is sent from the quotation page."),
+            "contract": _("An order becomes “contracted” when its contract is signed on the contract page."),
+        }[spec.document]
+        raise TransitionNotAllowed(message, code="step_follows_document", extra={"state": order.state})
     if not transitions[0].has_perm(order, by):  # one permission per transition, whatever the source
         if name == "approve" and by.has_perm("orders.approve_order"):
             raise PermissionDenied(_("The person who entered an order cannot approve it."),
@@ -208,7 +241,7 @@ def _check_transition(order: SalesOrder, name: str, *, by: Any, reason: str) -> 
         raise ValidationFailed(errors={"reason": [_("Please give a reason.")]})
 
 
-def _apply_transition(order: SalesOrder, name: str, *, by: Any, reason: str, payload: dict | None = None) -> None:
+def apply_transition(order: SalesOrder, name: str, *, by: Any, reason: str, payload: dict | None = None) -> None:
     """Run the FSM method, save, write the timeline event and schedule follow-up work.
 
     Precondition: `order` is locked and `_check_transition` passed (or the caller is the
@@ -217,7 +250,7 @@ def _apply_transition(order: SalesOrder, name: str, *, by: Any, reason: str, pay
     from_state = order.state
     getattr(order, name)()
     order.save()
-    _record_event(order, kind=name, by=by, from_state=from_state, to_state=order.state,
+    record_event(order, kind=name, by=by, from_state=from_state, to_state=order.state,
                   reason=reason.strip(), payload=payload)
     if name == "submit":
         order_id = order.pk
@@ -225,10 +258,21 @@ def _apply_transition(order: SalesOrder, name: str, *, by: Any, reason: str, pay
 
 
 def _enqueue_checks(order_id: int) -> None:
-    from .tasks import order_checks_run
+    from ..tasks import order_checks_run
 
     # A broker outage here loses nothing: the beat sweep re-enqueues unchecked orders.
     order_checks_run.delay(order_id)
+
+
+def lock_visible_order(order_id: int, by: Any) -> SalesOrder:
+    """Lock an order the caller may see; NotFound otherwise. Must run inside a transaction."""
+    try:
+        order = lock_order(order_id)
+    except SalesOrder.DoesNotExist:
+        raise NotFound(_("Order not found.")) from None
+    if not order_is_visible_to(by, order):
+        raise NotFound(_("Order not found."))
+    return order
 
 
 def order_transition(*, order_id: int, name: str, by: Any, reason: str = "") -> SalesOrder:
@@ -239,14 +283,9 @@ def order_transition(*, order_id: int, name: str, by: Any, reason: str = "") -> 
     and its conditions hold (409), and a reason is given where one is required (400).
     """
     with transaction.atomic(durable=True):
-        try:
-            order = lock_order(order_id)
-        except SalesOrder.DoesNotExist:
-            raise NotFound(_("Order not found.")) from None
-        if not order_is_visible_to(by, order):
-            raise NotFound(_("Order not found."))
-        _check_transition(order, name, by=by, reason=reason)
-        _apply_transition(order, name, by=by, reason=reason)
+        order = lock_visible_order(order_id, by)
+        check_transition(order, name, by=by, reason=reason)
+        apply_transition(order, name, by=by, reason=reason)
     return order
 
 
@@ -256,17 +295,12 @@ def order_record_payment(*, order_id: int, amount: Decimal, by: Any, reference: 
     """Record money received against an order (finance). It may not exceed what is owed."""
     if not by.has_perm("orders.invoice_order"):
         raise PermissionDenied(_("You are not allowed to record payments."))
-    value = _decimal(amount)
+    value = to_decimal(amount)
     if value is None or not value.is_finite() or value <= 0:
         raise ValidationFailed(errors={"amount": [_("The amount must be greater than zero.")]})
     value = quantize(value)
     with transaction.atomic(durable=True):
-        try:
-            order = lock_order(order_id)
-        except SalesOrder.DoesNotExist:
-            raise NotFound(_("Order not found.")) from None
-        if not order_is_visible_to(by, order):
-            raise NotFound(_("Order not found."))
+        order = lock_visible_order(order_id, by)
         if not order.accepts_payments():
             raise TransitionNotAllowed(_("Payments cannot be recorded on a closed or cancelled order."))
         outstanding = order.total_amount - order.amount_paid
@@ -275,7 +309,7 @@ def order_record_payment(*, order_id: int, amount: Decimal, by: Any, reference: 
                 _("Only %(amount)s is outstanding.") % {"amount": outstanding}]})
         order.amount_paid += value
         order.save(update_fields=["amount_paid", "updated_at"])
-        _record_event(order, kind="payment", by=by, reason=reference,
+        record_event(order, kind="payment", by=by, reason=reference,
                       payload={"amount": str(value), "outstanding": str(outstanding - value)})
     return order
 
@@ -343,10 +377,10 @@ def order_run_checks(*, order_id: int) -> str:
         problems = results["credit"]["problems"] + results["stock"]["problems"]
         order.checks_done_at = timezone.now()
         if problems:
-            _apply_transition(order, "hold", by=None, reason="\n".join(problems), payload=results)
+            apply_transition(order, "hold", by=None, reason="\n".join(problems), payload=results)
             return "on_hold"
         order.save(update_fields=["checks_done_at", "updated_at"])
-        _record_event(order, kind="checks_passed", from_state=order.state, to_state=order.state, payload=results)
+        record_event(order, kind="checks_passed", from_state=order.state, to_state=order.state, payload=results)
         return "passed"
 
 

@@ -152,8 +152,9 @@ class SalesOrder(FSMModelMixin, models.Model):
 
     # --- transitions: each changes only this object's state; services do the rest ------
 
-    @transition(field=state, source=S.INQUIRY, target=S.QUOTED, conditions=[has_lines],
-                permission="orders.quote_order")
+    # quote and contract follow the documents: sending a quotation, signing a contract
+    # (orders.services.quotations / contracts); the generic transition service refuses them.
+    @transition(field=state, source=S.INQUIRY, target=S.QUOTED, permission="orders.quote_order")
     def quote(self) -> None:
         pass
 

@@ -1,0 +1,63 @@
+"""E-mails about orders, each in its reader's language. Called from Celery tasks, after
+the commit of the change they report; each is safe to run twice."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from .models import Attachment, Quotation
+
+
+def quotation_email(quotation_id: int, attachment_id: int) -> bool:
+    """Send a sent quotation's PDF to the address it was sent to, once.
+
+    The quotation is claimed by a conditional update of `emailed_at`; if the mail server
+    fails, the claim is released so a retry sends it. Returns whether a mail went out."""
+    claimed = Quotation.objects.filter(pk=quotation_id, emailed_at__isnull=True).update(emailed_at=timezone.now())
+    if not claimed:
+        return False
+    quotation = Quotation.objects.select_related("order__customer", "sent_by").get(pk=quotation_id)
+    attachment = Attachment.objects.get(pk=attachment_id)
+    customer = quotation.order.customer
+    with translation.override(customer.language):
+        subject = _("Quotation %(number)s rev %(revision)s from %(company)s") % {
+            "number": quotation.number, "revision": quotation.revision, "company": settings.OMS_COMPANY_NAME}
+        body = _(
+            "Dear %(customer)s,\n\nplease find attached our quotation %(number)s (revision %(revision)s), "
+            "valid until %(valid_until)s.\n\nKind regards,\n%(sender)s\n%(company)s"
+        ) % {
+            "customer": customer.name, "number": quotation.number, "revision": quotation.revision,
+            "valid_until": quotation.valid_until.isoformat(),
+            "sender": quotation.sent_by.get_full_name() or quotation.sent_by.get_username() if quotation.sent_by
+            else "", "company": settings.OMS_COMPANY_NAME,
+        }
+    message = EmailMessage(subject, body, to=[quotation.sent_to])
+    with attachment.file.open("rb") as handle:
+        message.attach(attachment.filename, handle.read(), attachment.content_type)
+    try:
+        message.send()
+    except Exception:
+        Quotation.objects.filter(pk=quotation_id).update(emailed_at=None)
+        raise
+    return True
+
+
+def quotation_expiry_reminder(quotation_id: int) -> bool:
+    """Remind the quotation's owner (the customer's sales owner, else who drafted it)."""
+    quotation = Quotation.objects.select_related("order__customer__owner", "created_by").get(pk=quotation_id)
+    owner = quotation.order.customer.owner or quotation.created_by
+    if owner is None or not owner.email:
+        return False
+    days = (quotation.valid_until - timezone.localdate()).days
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Quotation %(number)s rev %(revision)s expires in %(days)s days") % {
+            "number": quotation.number, "revision": quotation.revision, "days": days}
+        body = _("The quotation %(number)s rev %(revision)s for %(customer)s is valid until %(valid_until)s "
+                 "and the customer has not answered yet.") % {
+            "number": quotation.number, "revision": quotation.revision, "customer": quotation.order.customer.name,
+            "valid_until": quotation.valid_until.isoformat()}
+    EmailMessage(subject, body, to=[owner.email]).send()
+    return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.db.models import Q
 from rest_framework import mixins, serializers, viewsets
 
 from oms.api import ServiceWriteMixin
@@ -43,10 +44,15 @@ class StockLevelSerializer(serializers.ModelSerializer):
 class ProductFilter(django_filters.FilterSet):
     sku = django_filters.CharFilter(field_name="sku", lookup_expr="iexact")
     name = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
+    search = django_filters.CharFilter(method="filter_search", label="SKU or name contains")
 
     class Meta:
         model = Product
         fields = ["sku", "name", "supply_type", "is_active", "fragile"]
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(Q(sku__icontains=value) | Q(name__icontains=value)) if value else queryset
 
 
 class StockLevelFilter(django_filters.FilterSet):

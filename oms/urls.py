@@ -9,6 +9,13 @@ from rest_framework.routers import DefaultRouter
 from customers.api import CustomerViewSet
 from inventory.api import ProductViewSet, StockLevelViewSet, WarehouseViewSet
 from orders.api import OrderViewSet
+from orders.api_preorder import (
+    AttachmentViewSet,
+    ContractViewSet,
+    InquiryViewSet,
+    OrderPreorderViewSet,
+    QuotationViewSet,
+)
 
 from . import views
 
@@ -18,6 +25,11 @@ router.register("products", ProductViewSet, basename="product")
 router.register("warehouses", WarehouseViewSet, basename="warehouse")
 router.register("stock", StockLevelViewSet, basename="stock")
 router.register("orders", OrderViewSet, basename="order")
+router.register("orders", OrderPreorderViewSet, basename="order-preorder")  # notes/, needs/ only
+router.register("inquiries", InquiryViewSet, basename="inquiry")
+router.register("quotations", QuotationViewSet, basename="quotation")
+router.register("contracts", ContractViewSet, basename="contract")
+router.register("attachments", AttachmentViewSet, basename="attachment")
 
 api_patterns = [
     path("", include(router.urls)),
@@ -34,6 +46,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("orders/", include("orders.urls")),
+    path("customers/", include("customers.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_patterns)),
 ]

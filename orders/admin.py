@@ -2,7 +2,49 @@
 
 from django.contrib import admin
 
-from .models import NumberSequence, OrderEvent, SalesOrder, SalesOrderLine
+from .models import (
+    Attachment,
+    Contract,
+    ContractClause,
+    ContractTemplate,
+    ContractTemplateClause,
+    InquiryLine,
+    NumberSequence,
+    OrderEvent,
+    OrderNote,
+    Quotation,
+    QuotationLine,
+    QuotationPolicy,
+    QuotationSignoff,
+    SalesOrder,
+    SalesOrderLine,
+)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """A record of what happened: shown, never added, changed or deleted here."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Documents with a state machine change only through their services (pages, API)."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class SalesOrderLineInline(admin.TabularInline):
@@ -25,6 +67,17 @@ class OrderEventInline(admin.TabularInline):
         return False
 
 
+class NeedInline(ReadOnlyInline):
+    model = InquiryLine
+    fields = ["line_no", "product", "requirement", "quantity", "requested_date", "expectations"]
+
+
+class NoteInline(ReadOnlyInline):
+    model = OrderNote
+    fields = ["at", "by", "body"]
+    readonly_fields = ["at"]
+
+
 @admin.register(SalesOrder)
 class SalesOrderAdmin(admin.ModelAdmin):
     list_display = ["number", "customer", "state", "channel", "requested_date", "total_amount", "created_at"]
@@ -34,7 +87,7 @@ class SalesOrderAdmin(admin.ModelAdmin):
     readonly_fields = ["number", "state", "total_amount", "amount_paid", "entered_by", "checks_done_at",
                        "created_at", "updated_at"]
     raw_id_fields = ["customer", "contact", "delivery_address"]
-    inlines = [SalesOrderLineInline, OrderEventInline]
+    inlines = [SalesOrderLineInline, NeedInline, NoteInline, OrderEventInline]
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request) -> bool:
@@ -75,3 +128,73 @@ class NumberSequenceAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+class QuotationLineInline(ReadOnlyInline):
+    model = QuotationLine
+    fields = ["line_no", "product", "description", "quantity", "unit_price", "discount_percent", "unit_cost"]
+
+
+class QuotationSignoffInline(ReadOnlyInline):
+    model = QuotationSignoff
+    fields = ["round", "area", "decision", "by", "decided_at", "comment"]
+
+
+@admin.register(Quotation)
+class QuotationAdmin(ReadOnlyAdmin):
+    list_display = ["number", "revision", "order", "state", "total_amount", "currency", "valid_until", "sent_at"]
+    list_filter = ["state", "currency"]
+    search_fields = ["number", "order__number", "order__customer__name", "order__customer__code"]
+    list_select_related = ["order"]
+    inlines = [QuotationLineInline, QuotationSignoffInline]
+
+
+class ContractClauseInline(ReadOnlyInline):
+    model = ContractClause
+    fields = ["position", "title", "body"]
+
+
+@admin.register(Contract)
+class ContractAdmin(ReadOnlyAdmin):
+    list_display = ["number", "order", "quotation", "state", "delivery_date", "signed_on"]
+    list_filter = ["state", "language"]
+    search_fields = ["number", "order__number", "order__customer__name"]
+    list_select_related = ["order", "quotation"]
+    inlines = [ContractClauseInline]
+
+
+class TemplateClauseInline(admin.StackedInline):
+    model = ContractTemplateClause
+    extra = 0
+
+
+@admin.register(ContractTemplate)
+class ContractTemplateAdmin(admin.ModelAdmin):
+    """Templates are configuration: managed here; contracts copy their clauses when drafted."""
+
+    list_display = ["name", "language", "is_default"]
+    list_filter = ["language"]
+    inlines = [TemplateClauseInline]
+
+
+@admin.register(QuotationPolicy)
+class QuotationPolicyAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "finance_required", "operations_required", "manager_discount_threshold",
+                    "default_validity_days"]
+
+    def has_add_permission(self, request) -> bool:
+        return not QuotationPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyAdmin):
+    """Listed for reference; files are downloaded from the order page, which checks access."""
+
+    list_display = ["filename", "order", "kind", "content_type", "size", "uploaded_by", "uploaded_at"]
+    list_filter = ["kind"]
+    search_fields = ["filename", "order__number"]
+    list_select_related = ["order", "uploaded_by"]
+    exclude = ["file"]

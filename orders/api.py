@@ -19,7 +19,17 @@ from inventory.models import Product
 from oms.money import Currency, PaymentTerms
 
 from . import selectors, services
-from .models import Channel, OrderEvent, OrderState, SalesOrder, SalesOrderLine
+from .models import (
+    Channel,
+    Contract,
+    InquiryLine,
+    OrderEvent,
+    OrderNote,
+    OrderState,
+    Quotation,
+    SalesOrder,
+    SalesOrderLine,
+)
 from .transitions import TRANSITIONS
 
 PRICE_FIELDS = ("total_amount", "amount_paid")
@@ -84,12 +94,81 @@ class OrderSerializer(serializers.ModelSerializer):
         return data
 
 
+class OrderNeedSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="product.sku", default=None, read_only=True)
+    product_name = serializers.CharField(source="product.name", default=None, read_only=True)
+
+    class Meta:
+        model = InquiryLine
+        fields = ["line_no", "product", "sku", "product_name", "requirement", "quantity", "requested_date",
+                  "expectations"]
+        read_only_fields = fields
+
+
+class OrderNoteSerializer(serializers.ModelSerializer):
+    by = serializers.CharField(source="by.username", default=None, read_only=True)
+
+    class Meta:
+        model = OrderNote
+        fields = ["id", "body", "by", "at"]
+        read_only_fields = fields
+
+
+class OrderQuotationRefSerializer(serializers.ModelSerializer):
+    total = serializers.DecimalField(source="total_amount", max_digits=14, decimal_places=2, required=False)
+
+    class Meta:
+        model = Quotation
+        fields = ["id", "number", "revision", "state", "currency", "total", "valid_until"]
+        read_only_fields = ["id", "number", "revision", "state", "currency", "valid_until"]
+
+
+class OrderContractRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Contract
+        fields = ["id", "number", "state"]
+        read_only_fields = fields
+
+
 class OrderDetailSerializer(OrderSerializer):
+    """The order with its timeline and pre-order documents: needs, conversation notes,
+    quotation revisions (newest first) and contracts. `notes` stays the order's own text."""
+
     events = OrderEventSerializer(many=True, read_only=True)
+    needs = serializers.SerializerMethodField()
+    conversation_notes = serializers.SerializerMethodField()
+    quotations = serializers.SerializerMethodField()
+    contracts = serializers.SerializerMethodField()
 
     class Meta(OrderSerializer.Meta):
-        fields = [*OrderSerializer.Meta.fields, "events"]
+        fields = [*OrderSerializer.Meta.fields, "events", "needs", "conversation_notes", "quotations", "contracts"]
         read_only_fields = fields
+
+    def _documents(self, order: SalesOrder) -> dict:
+        # one fixed set of queries per order, shared by the four fields below
+        if not hasattr(order, "_preorder_documents"):
+            order._preorder_documents = selectors.order_preorder_documents(order)
+        return order._preorder_documents
+
+    @extend_schema_field(OrderNeedSerializer(many=True))
+    def get_needs(self, order: SalesOrder) -> list[dict]:
+        return OrderNeedSerializer(self._documents(order)["needs"], many=True).data
+
+    @extend_schema_field(OrderNoteSerializer(many=True))
+    def get_conversation_notes(self, order: SalesOrder) -> list[dict]:
+        return OrderNoteSerializer(self._documents(order)["notes"], many=True).data
+
+    @extend_schema_field(OrderQuotationRefSerializer(many=True))
+    def get_quotations(self, order: SalesOrder) -> list[dict]:
+        data = OrderQuotationRefSerializer(self._documents(order)["quotations"], many=True).data
+        if not selectors.can_see_prices(self.context["request"].user):
+            for quotation in data:
+                quotation.pop("total", None)
+        return data
+
+    @extend_schema_field(OrderContractRefSerializer(many=True))
+    def get_contracts(self, order: SalesOrder) -> list[dict]:
+        return OrderContractRefSerializer(self._documents(order)["contracts"], many=True).data
 
 
 class OrderLineInputSerializer(serializers.Serializer):

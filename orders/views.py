@@ -16,8 +16,10 @@ from oms.errors import ApplicationError, ValidationFailed
 
 from . import selectors, services
 from .forms import OrderFilterForm, PaymentForm, TransitionForm
-from .models import SalesOrder
+from .forms_preorder import NoteForm
+from .models import OrderState, SalesOrder
 from .transitions import TRANSITIONS
+from .views_preorder import visible_attachments
 
 PAGE_SIZE = 25
 
@@ -65,8 +67,24 @@ def order_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
     # steps that go forward first, those that need a reason (hold, reject, cancel) after
     actions = sorted((TRANSITIONS[name] for name in TRANSITIONS if name in available),
                      key=lambda spec: spec.reason_required)
+    documents = selectors.order_preorder_documents(order)
+    quotations = documents["quotations"]
+    latest_quotation = quotations[0] if quotations else None
+    live_contract = next((c for c in documents["contracts"] if c.state != "cancelled"), None)
     return render(request, "orders/order_detail.html", {
         "order": order,
+        "needs": documents["needs"],
+        "notes": documents["notes"],
+        "quotations": quotations,
+        "contracts": documents["contracts"],
+        "attachments": visible_attachments(request.user, documents["attachments"]),
+        "note_form": NoteForm() if request.user.has_perm("orders.change_salesorder") else None,
+        "can_edit_needs": order.state == OrderState.INQUIRY and request.user.has_perm("orders.change_salesorder"),
+        "can_create_quotation": (order.state == OrderState.INQUIRY and not quotations
+                                 and request.user.has_perm("orders.add_quotation")),
+        "contract_from": (latest_quotation if latest_quotation and latest_quotation.state == "accepted"
+                          and live_contract is None and order.state == OrderState.QUOTED
+                          and request.user.has_perm("orders.add_contract") else None),
         "lines": order.lines.all(),
         "events": order.events.all(),
         "actions": actions,

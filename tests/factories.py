@@ -8,12 +8,13 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth.models import Group, User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from customers.models import Address, Contact, Customer
 from inventory.models import Product, StockLevel, Warehouse
 from orders import services
-from orders.models import SalesOrder
+from orders.models import Contract, Quotation, QuotationSignoff, SalesOrder
 
 _counter = itertools.count(1)
 
@@ -47,7 +48,8 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     def with_address_and_contact(obj, create, extracted, **kwargs):  # noqa: N805 (factory_boy passes the object)
         if create and extracted is not False:
             Address.objects.create(customer=obj, line1="1 Test Road", city="Shanghai", is_default_shipping=True)
-            Contact.objects.create(customer=obj, name="Buyer", is_primary=True)
+            Contact.objects.create(customer=obj, name="Buyer", email=f"buyer@{obj.code.lower()}.example",
+                                   is_primary=True)
 
 
 class ProductFactory(factory.django.DjangoModelFactory):
@@ -90,8 +92,8 @@ def make_order(*, by: User, customer: Customer | None = None, lines: list[tuple[
 #: How to bring a fresh order (entered by sales) to each state: (transition, role) steps.
 PATH_TO_STATE: dict[str, list[tuple[str, str]]] = {
     "inquiry": [],
-    "quoted": [("quote", "sales")],
-    "contracted": [("quote", "sales"), ("contract", "sales")],
+    "quoted": [("send_quotation", "sales")],
+    "contracted": [("send_quotation", "sales"), ("sign_contract", "sales")],
     "submitted": [("submit", "order_desk")],
     "on_hold": [("submit", "order_desk"), ("hold", "reviewer")],
     "approved": [("submit", "order_desk"), ("approve", "reviewer")],
@@ -107,11 +109,53 @@ PATH_TO_STATE["closed"] = [*PATH_TO_STATE["invoiced"], ("pay", "reviewer"), ("cl
 PATH_TO_STATE["cancelled"] = [("cancel", "sales")]
 
 
+def quotation_for(order: SalesOrder, users: dict[str, User], **terms) -> Quotation:
+    """A draft quotation of `order` by sales, quoting the order's lines."""
+    return services.quotation_create(
+        order_id=order.pk, by=users["sales"], **terms,
+        lines=[services.LineInput(product=line.product, quantity=line.quantity, unit_price=line.unit_price,
+                                  discount_percent=line.discount_percent) for line in order.lines.all()])
+
+
+def approve_quotation(quotation: Quotation, users: dict[str, User]) -> Quotation:
+    """Submit a draft for review and give every required sign-off."""
+    services.quotation_submit_review(quotation_id=quotation.pk, by=users["sales"])
+    signers = {"finance": "reviewer", "operations": "planner", "manager": "manager"}
+    for signoff in QuotationSignoff.objects.filter(quotation=quotation, decision="pending"):
+        services.quotation_signoff(quotation_id=quotation.pk, by=users[signers[signoff.area]], area=signoff.area,
+                                   approve=True)
+    quotation.refresh_from_db()
+    return quotation
+
+
+def send_quotation(order: SalesOrder, users: dict[str, User]) -> Quotation:
+    quotation = approve_quotation(quotation_for(order, users), users)
+    return services.quotation_send(quotation_id=quotation.pk, by=users["sales"])
+
+
+def signed_copy(name: str = "signed.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, b"%PDF-1.4\n% signed copy\n%%EOF\n", content_type="application/pdf")
+
+
+def sign_contract(order: SalesOrder, users: dict[str, User]) -> Contract:
+    quotation = order.quotations.get(state="sent")
+    services.quotation_record_decision(quotation_id=quotation.pk, by=users["sales"], accepted=True)
+    contract = services.contract_create(quotation_id=quotation.pk, by=users["sales"])
+    services.contract_submit_review(contract_id=contract.pk, by=users["sales"])
+    services.contract_review(contract_id=contract.pk, by=users["manager"], approve=True)
+    return services.contract_sign(contract_id=contract.pk, by=users["sales"], signed_on=timezone.localdate(),
+                                  upload=signed_copy())
+
+
 def order_in_state(state: str, users: dict[str, User], **kwargs) -> SalesOrder:
     """An order entered by `users["sales"]` and moved to `state` through the services."""
     order = make_order(by=users["sales"], **kwargs)
     for name, role in PATH_TO_STATE[state]:
-        if name == "pay":
+        if name == "send_quotation":
+            send_quotation(order, users)
+        elif name == "sign_contract":
+            sign_contract(order, users)
+        elif name == "pay":
             order.refresh_from_db()
             services.order_record_payment(order_id=order.pk, amount=order.total_amount, by=users[role])
         else:

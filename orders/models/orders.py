@@ -270,7 +270,7 @@ class OrderEvent(models.Model):
 
     @property
     def label(self) -> str:
-        from .transitions import event_label
+        from ..transitions import event_label
 
         return event_label(self.kind)
 

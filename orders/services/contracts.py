@@ -213,7 +213,7 @@ def contract_attach_signed_copy(*, contract_id: int, by: Any, upload: Any) -> Co
                                       by=by, contract=contract)
         contract.signed_copy = attachment
         contract.save()
-        _event(contract, "attachment", by=by, attachment_id=attachment.pk, kind=attachment.kind)
+        _event(contract, "attachment", by=by, attachment_id=attachment.pk, attachment_kind=attachment.kind)
     return contract
 
 
@@ -243,6 +243,8 @@ def contract_sign(*, contract_id: int, by: Any, signed_on: datetime.date, upload
             contract.signed_copy = attachment_store(
                 order=order, kind=AttachmentKind.SIGNED_CONTRACT, content=content, content_type=content_type,
                 filename=getattr(upload, "name", "") or "", by=by, contract=contract)
+            _event(contract, "attachment", by=by, attachment_id=contract.signed_copy.pk,
+                   attachment_kind=AttachmentKind.SIGNED_CONTRACT)
         if contract.signed_copy_id is None:
             errors["signed_copy"] = [_("Attach the signed copy first.")]
         if errors:

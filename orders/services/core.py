@@ -216,17 +216,17 @@ def check_transition(order: SalesOrder, name: str, *, by: Any, reason: str, via_
     spec = TRANSITIONS.get(name)
     if not transitions or spec is None:
         raise NotFound(_("There is no step called “%(name)s”.") % {"name": name}, code="unknown_transition")
+    if not transitions[0].has_perm(order, by):  # one permission per transition, whatever the source
+        if name == "approve" and by.has_perm("orders.approve_order"):
+            raise PermissionDenied(_("The person who entered an order cannot approve it."),
+                                   code="four_eyes_rule")
+        raise PermissionDenied(_("Your role does not allow the step “%(step)s”.") % {"step": spec.label})
     if spec.document and not via_document:
         message = {
             "quotation": _("An order becomes “quoted” when an approved quotation is sent from the quotation page."),
             "contract": _("An order becomes “contracted” when its contract is signed on the contract page."),
         }[spec.document]
         raise TransitionNotAllowed(message, code="step_follows_document", extra={"state": order.state})
-    if not transitions[0].has_perm(order, by):  # one permission per transition, whatever the source
-        if name == "approve" and by.has_perm("orders.approve_order"):
-            raise PermissionDenied(_("The person who entered an order cannot approve it."),
-                                   code="four_eyes_rule")
-        raise PermissionDenied(_("Your role does not allow the step “%(step)s”.") % {"step": spec.label})
     transition = next((t for t in transitions if t.source == order.state), None)
     if transition is None:
         raise TransitionNotAllowed(

@@ -64,19 +64,19 @@ def test_404_for_unknown_and_invisible_orders(users):
 
 def test_transition_endpoint_runs_the_transition_and_returns_the_order(users):
     order = make_order(by=users["sales"])
-    response = client_for(users["sales"]).post(f"/api/v1/orders/{order.pk}/transitions/quote/", {},
-                                               format="json")
+    response = client_for(users["sales"]).post(f"/api/v1/orders/{order.pk}/transitions/cancel/",
+                                               {"reason": "Customer withdrew"}, format="json")
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body["state"] == "quoted"
-    assert body["available_transitions"] == ["contract", "cancel"]
-    assert [e["kind"] for e in body["events"]] == ["created", "quote"]
+    assert body["state"] == "cancelled"
+    assert body["available_transitions"] == []
+    assert [e["kind"] for e in body["events"]] == ["created", "cancel"]
 
 
 def test_transition_endpoint_409_403_400_and_404(users):
     order = order_in_state("submitted", users)
     url = f"/api/v1/orders/{order.pk}/transitions"
-    body = assert_problem(client_for(users["sales"]).post(f"{url}/quote/", {}, format="json"), 409,
+    body = assert_problem(client_for(users["sales"]).post(f"{url}/submit/", {}, format="json"), 409,
                           "transition_not_allowed")
     assert body["state"] == "submitted"
     assert_problem(client_for(users["planner"]).post(f"{url}/approve/", {}, format="json"), 403,

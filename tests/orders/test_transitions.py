@@ -14,8 +14,8 @@ pytestmark = pytest.mark.django_db
 
 #: What each state allows, whoever asks (the spec of DESIGN.md §4, written out).
 STATE_ALLOWS = {
-    "inquiry": {"quote", "submit", "cancel"},
-    "quoted": {"contract", "cancel"},
+    "inquiry": {"submit", "cancel"},  # quote and contract follow the documents: see the tests below
+    "quoted": {"cancel"},
     "contracted": {"submit", "cancel"},
     "submitted": {"hold", "approve", "reject", "cancel"},
     "on_hold": {"approve", "reject", "cancel"},
@@ -32,7 +32,7 @@ STATE_ALLOWS = {
 }
 #: What each role may ever do (DESIGN.md §6).
 ROLE_ALLOWS = {
-    "sales": {"quote", "contract", "submit", "cancel"},
+    "sales": {"submit", "cancel"},
     "order_desk": {"submit"},
     "reviewer": {"hold", "approve", "reject", "invoice", "close"},
     "planner": {"start_fulfilment"},
@@ -74,7 +74,7 @@ def test_each_allowed_transition_moves_the_state_and_writes_an_event(state, user
 @pytest.mark.parametrize("state", list(STATE_ALLOWS))
 def test_transitions_not_allowed_from_a_state_are_refused_with_409(state, users):
     order = order_in_state(state, users)
-    refused = {"quote", "contract", "submit", "hold", "approve", "reject", "start_fulfilment", "mark_ready",
+    refused = {"submit", "hold", "approve", "reject", "start_fulfilment", "mark_ready",
                "ship_partial", "ship", "deliver", "invoice", "close", "cancel"} - STATE_ALLOWS[state] - {"close"}
     events_before = order.events.count()
     for name in refused:
@@ -127,11 +127,18 @@ def test_submit_refused_while_the_order_is_incomplete(users):
     assert "submit" not in selectors.available_transitions(order, users["sales"])
 
 
-def test_quote_refused_without_lines(users):
-    order = make_order(by=users["sales"], lines=[])
-    with pytest.raises(TransitionNotAllowed) as refused:
-        services.order_transition(order_id=order.pk, name="quote", by=users["sales"])
-    assert refused.value.code == "order_has_no_lines"
+@pytest.mark.parametrize("state", ["inquiry", "quoted", "submitted"])
+def test_quote_and_contract_run_only_through_their_documents(state, users):
+    order = order_in_state(state, users)
+    events_before = order.events.count()
+    for name in ("quote", "contract"):
+        with pytest.raises(TransitionNotAllowed) as refused:
+            services.order_transition(order_id=order.pk, name=name, by=users["sales"])
+        assert refused.value.code == "step_follows_document"
+        with pytest.raises(PermissionDenied):  # the role check still comes first
+            services.order_transition(order_id=order.pk, name=name, by=users["planner"])
+    order.refresh_from_db()
+    assert (order.state, order.events.count()) == (state, events_before)
 
 
 def test_close_needs_payment_in_full(users):
@@ -183,4 +190,4 @@ def test_sales_cannot_act_on_another_sales_users_orders(users):
     other_sales = make_user("sales")
     order = make_order(by=users["sales"])
     with pytest.raises(NotFound):
-        services.order_transition(order_id=order.pk, name="quote", by=other_sales)
+        services.order_transition(order_id=order.pk, name="cancel", by=other_sales, reason="x")

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -20,7 +21,8 @@ from customers.models import Address, Contact, Customer
 from inventory.models import Product, StockLevel, Warehouse
 from oms import roles
 from orders import services
-from orders.models import Channel
+from orders.documents import render_contract_pdf
+from orders.models import Channel, QuotationPolicy
 
 DEMO_USERS = [
     # username, role, first name, last name
@@ -70,8 +72,10 @@ STOCK = {
 
 # Each demo order: customer, entered by, channel, lines [(sku, qty, discount)], the steps it
 # has gone through [(transition, user, reason)], and a payment (by finance) if any.
+# Orders whose first step is "review", "quote" or "contract" start as inquiries and go
+# through the quotation (and contract) documents instead of order transitions.
 ORDERS = [
-    ("C-1001", "sales", Channel.SALES, [("GB-100", 10, 0), ("SM-750", 10, 5)], []),
+    ("C-1001", "sales", Channel.SALES, [("GB-100", 10, 0), ("SM-750", 10, 5)], [("review", "sales", "")]),
     ("C-1004", "sales", Channel.EMAIL, [("LR-1200", 12, 0)], [("quote", "sales", "")]),
     ("C-1002", "sales", Channel.SALES, [("CP-CUSTOM", 2, 3), ("PLC-S7", 2, 0)],
      [("quote", "sales", ""), ("contract", "sales", "")]),
@@ -110,6 +114,54 @@ ORDERS = [
 ]
 
 
+#: Demo standard cost as a share of the list price (finance sees margins against it).
+COST_RATIO = Decimal("0.68")
+PREORDER_STEPS = {"review", "quote", "contract"}
+
+
+def country_of(city: str) -> str:
+    return {"Hamburg": "DE", "Singapore": "SG"}.get(city, "CN")
+
+
+def _preorder(users: dict[str, User], customer: Customer, products: dict[str, Product],
+              lines: list[tuple[str, int, int]], steps: list[str], *, requested_date: datetime.date) -> None:
+    """An inquiry taken to its last step through the quotation and contract services:
+    "review" (quotation waiting for sign-offs), "quote" (sent), "contract" (signed)."""
+    sales = users["sales"]
+    needs = [services.NeedInput(product=products[sku], quantity=Decimal(qty), requested_date=requested_date)
+             for sku, qty, _discount in lines]
+    if steps == ["review"]:  # a need still in the customer's words, to be matched to a product
+        needs.append(services.NeedInput(quantity=Decimal(1), requirement="Installation and commissioning on site",
+                                        expectations="Engineer on site for two days; Chinese-speaking"))
+    order = services.inquiry_create(
+        by=sales, customer=customer, requested_date=requested_date, needs=needs,
+        note="Visited the plant; the customer wants a firm price before their budget meeting.",
+    )
+    quotation = services.quotation_create(
+        order_id=order.pk, by=sales, warranty_terms="12 months from delivery",
+        lines=[services.LineInput(product=products[sku], quantity=Decimal(qty), discount_percent=Decimal(discount))
+               for sku, qty, discount in lines])
+    services.quotation_submit_review(quotation_id=quotation.pk, by=sales)
+    if steps == ["review"]:
+        return
+    signers = {"finance": users["reviewer"], "operations": users["planner"], "manager": users["manager"]}
+    for area in services.required_signoffs(quotation, list(quotation.lines.select_related("product")),
+                                           QuotationPolicy.current()):
+        services.quotation_signoff(quotation_id=quotation.pk, by=signers[area], area=area, approve=True,
+                                   comment="OK")
+    services.quotation_send(quotation_id=quotation.pk, by=sales)
+    if "contract" not in steps:
+        return
+    services.quotation_record_decision(quotation_id=quotation.pk, by=sales, accepted=True,
+                                       note="Accepted by e-mail from the purchasing manager.")
+    contract = services.contract_create(quotation_id=quotation.pk, by=sales)
+    services.contract_submit_review(contract_id=contract.pk, by=sales)
+    services.contract_review(contract_id=contract.pk, by=users["manager"], approve=True, comment="")
+    signed_copy = SimpleUploadedFile("signed-contract.pdf", render_contract_pdf(contract),
+                                     content_type="application/pdf")
+    services.contract_sign(contract_id=contract.pk, by=sales, signed_on=timezone.localdate(), upload=signed_copy)
+
+
 class Command(BaseCommand):
     help = "Load demo data and one demo user per role (once; safe to run again)."
 
@@ -146,9 +198,10 @@ class Command(BaseCommand):
             for code, name, tier, limit, terms, prepay, owner, city, street in CUSTOMERS:
                 customer = Customer.objects.create(code=code, name=name, tier=tier, credit_limit=Decimal(limit),
                                                    payment_terms=terms, prepayment_required=prepay,
-                                                   owner=users[owner],
+                                                   owner=users[owner], language="en" if country_of(city) != "CN"
+                                                   else "zh-hans",
                                                    currency="EUR" if code == "C-1003" else "CNY")
-                country = {"Hamburg": "DE", "Singapore": "SG"}.get(city, "CN")
+                country = country_of(city)
                 Address.objects.create(customer=customer, label="Main", line1=street, city=city, country=country,
                                        is_default_shipping=True)
                 Contact.objects.create(customer=customer, name=f"Purchasing {code}",
@@ -166,6 +219,7 @@ class Command(BaseCommand):
             for sku, name, unit, price, supply, kg, m3, fragile, lead in PRODUCTS:
                 products[sku] = Product.objects.create(
                     sku=sku, name=name, unit=unit, list_price=Decimal(price), supply_type=supply,
+                    standard_cost=(Decimal(price) * COST_RATIO).quantize(Decimal("0.01")),
                     weight_kg=Decimal(kg), volume_m3=Decimal(m3), fragile=fragile, lead_time_days=lead)
             for sku, (sh, sz) in STOCK.items():
                 StockLevel.objects.create(product=products[sku], warehouse=shanghai, on_hand=Decimal(sh))
@@ -175,6 +229,10 @@ class Command(BaseCommand):
     def _orders(self, users: dict[str, User], customers: dict[str, Customer], products: dict[str, Product]) -> None:
         today = timezone.localdate()
         for index, (code, entered_by, channel, lines, steps) in enumerate(ORDERS):
+            if steps and steps[0][0] in PREORDER_STEPS:
+                _preorder(users, customers[code], products, lines, [name for name, _user, _reason in steps],
+                          requested_date=today + datetime.timedelta(days=21 + 3 * index))
+                continue
             order = services.order_create(
                 by=users[entered_by], customer=customers[code], channel=channel,
                 requested_date=today + datetime.timedelta(days=7 + 3 * index),

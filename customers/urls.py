@@ -1,0 +1,13 @@
+from django.urls import path
+
+from orders import views_preorder
+
+from . import views
+
+app_name = "customers"
+
+urlpatterns = [
+    path("", views.customer_list_page, name="list"),
+    path("<int:pk>/", views.customer_detail_page, name="detail"),
+    path("<int:pk>/inquiry/", views_preorder.inquiry_create_page, name="inquiry"),
+]

@@ -14,7 +14,13 @@ STACK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/oms_stack
 STACK_REDIS_URL ?= redis://127.0.0.1:6379/1
 STACK_VAR_DIR ?= var/stack
 
-.PHONY: run test stack install gettext lint check-migrations clean help
+# Debian packages (scripts/system-packages installs the missing ones when run as root).
+# WeasyPrint lays out the PDF documents with pango and needs a CJK font for Chinese text.
+DOCUMENT_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+# The tests also drive a browser, read PDFs with poppler and extract messages with xgettext.
+TEST_PACKAGES := chromium poppler-utils gettext
+
+.PHONY: run test stack install gettext test-packages lint check-migrations clean help
 
 help:
 	@echo "make run    - set up and serve the demo on http://127.0.0.1:8000 (SQLite, embedded broker)"
@@ -29,6 +35,7 @@ $(INSTALLED): requirements.txt
 	touch $@
 
 install: $(INSTALLED)
+	@$(SHELL) scripts/system-packages $(DOCUMENT_PACKAGES)
 	@$(PY) manage.py compiletranslations -v0 >/dev/null
 
 define demo_logins
@@ -59,10 +66,12 @@ stack: install
 
 # The i18n test extracts messages with GNU xgettext; install it where we can.
 gettext:
-	@command -v xgettext >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
-		&& (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null); } || true
+	@$(SHELL) scripts/system-packages gettext
 
-test: install gettext
+test-packages:
+	@$(SHELL) scripts/system-packages $(TEST_PACKAGES)
+
+test: install test-packages
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(PY) -m pytest
 

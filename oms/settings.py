@@ -196,6 +196,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "OrderStateEnum": "orders.models.OrderState.choices",
+        "QuotationStateEnum": "orders.models.QuotationState.choices",
+        "ContractStateEnum": "orders.models.ContractState.choices",
     },
 }
 
@@ -245,6 +247,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # PDF rendering logs every layout step at INFO; keep its warnings only
+    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
 }
 
 OMS_DEMO_PASSWORD = "oms-demo-2026"

@@ -24,8 +24,9 @@ router.register("customers", CustomerViewSet, basename="customer")
 router.register("products", ProductViewSet, basename="product")
 router.register("warehouses", WarehouseViewSet, basename="warehouse")
 router.register("stock", StockLevelViewSet, basename="stock")
+# only /orders/{id}/notes/ and /needs/; registered first so the API root keeps linking the orders list
+router.register("orders", OrderPreorderViewSet, basename="order-preorder")
 router.register("orders", OrderViewSet, basename="order")
-router.register("orders", OrderPreorderViewSet, basename="order-preorder")  # notes/, needs/ only
 router.register("inquiries", InquiryViewSet, basename="inquiry")
 router.register("quotations", QuotationViewSet, basename="quotation")
 router.register("contracts", ContractViewSet, basename="contract")

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from orders import selectors as order_selectors
-from orders.models import OPEN_STATES, OrderState
+from orders.models import OPEN_STATES, SIGNOFF_PERMISSIONS, OrderState
 
 from . import roles
 from .health import health_status
@@ -49,8 +49,12 @@ def home(request: HttpRequest) -> HttpResponse:
             "orders": orders,
             "total": sum(counts.values()),
         })
+    may_sign_off = any(user.has_perm(perm) for perm in SIGNOFF_PERMISSIONS.values())
     return render(request, "home.html", {
         "sections": sections,
+        "signoffs": order_selectors.signoffs_awaiting(user)[:QUEUE_PREVIEW] if may_sign_off else None,
+        "contract_reviews": (order_selectors.contracts_awaiting_review(user)[:QUEUE_PREVIEW]
+                             if user.has_perm("orders.review_contract") else None),
         "show_prices": order_selectors.can_see_prices(user),
         "is_integration": roles.INTEGRATION in user_roles,
     })

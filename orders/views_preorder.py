@@ -7,6 +7,7 @@ fields. Reads go through the selectors, so a page costs a fixed number of querie
 
 from __future__ import annotations
 
+import contextlib
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +22,9 @@ from django.views.decorators.http import require_POST
 
 from customers.models import Customer
 from customers.selectors import customers_visible_to
+from inventory.models import SupplyType
 from oms.errors import ApplicationError
+from oms.money import CURRENCY_SYMBOLS, PaymentTerms
 
 from . import selectors, services
 from .forms_preorder import (
@@ -77,6 +80,11 @@ def _visible_order(request: HttpRequest, pk: int) -> SalesOrder:
 
 # --- needs capture -------------------------------------------------------------------------------
 
+def _plain(value: Decimal) -> Decimal:
+    """12.000 → 12 and 2.500 → 2.5 for inputs (never 1E+2)."""
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
 def _need_inputs(formset: Any) -> list[services.NeedInput]:
     return [services.NeedInput(
         product=form.cleaned_data.get("product_obj"), requirement=form.cleaned_data.get("requirement", ""),
@@ -89,10 +97,8 @@ def _with_added_row(data: Any, prefix: str) -> Any:
     """The no-JavaScript "add row" button: the same input, one more (empty) row."""
     data = data.copy()
     key = f"{prefix}-TOTAL_FORMS"
-    try:
+    with contextlib.suppress(ValueError):
         data[key] = str(min(int(data.get(key, "0")) + 1, 200))
-    except ValueError:
-        pass
     return data
 
 
@@ -155,8 +161,9 @@ def needs_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         needs = selectors.order_preorder_documents(order)["needs"]
         formset = NeedFormSet(prefix="needs", initial=[{
-            "product": need.product.sku if need.product else "", "requirement": need.requirement,
-            "quantity": need.quantity.normalize(), "requested_date": need.requested_date,
+            "product": need.product.sku if need.product else "",
+            "product_name": need.product.name if need.product else "", "requirement": need.requirement,
+            "quantity": _plain(need.quantity), "requested_date": need.requested_date,
             "expectations": need.expectations,
         } for need in needs] or [{}])
     return render(request, "orders/inquiry_form.html", {
@@ -225,8 +232,9 @@ def _get_quotation(request: HttpRequest, pk: int) -> Quotation:
 
 
 def _line_initial(quotation: Quotation) -> list[dict[str, Any]]:
-    return [{"product": line.product.sku, "description": line.description, "quantity": line.quantity.normalize(),
-             "unit_price": line.unit_price, "discount_percent": line.discount_percent.normalize()}
+    return [{"product": line.product.sku, "product_name": line.product.name, "description": line.description,
+             "quantity": _plain(line.quantity),
+             "unit_price": line.unit_price, "discount_percent": _plain(line.discount_percent)}
             for line in quotation.lines.all()]
 
 
@@ -241,6 +249,14 @@ def _review_rounds(quotation: Quotation) -> list[tuple[int, list]]:
         if signoff.round != quotation.review_round:
             rounds.setdefault(signoff.round, []).append(signoff)
     return sorted(rounds.items(), reverse=True)
+
+
+def _review_facts(quotation: Quotation) -> dict[str, Any]:
+    facts = selectors.quotation_review_facts(quotation)
+    facts["customer_payment_terms_label"] = PaymentTerms(facts["customer_payment_terms"]).label
+    for line in facts["lines"]:
+        line["supply_label"] = SupplyType(line["supply_type"]).label
+    return facts
 
 
 def _quotation_page(request: HttpRequest, quotation: Quotation, *, forms: dict[str, Any] | None = None,
@@ -270,7 +286,8 @@ def _quotation_page(request: HttpRequest, quotation: Quotation, *, forms: dict[s
         "lines": quotation.lines.all(), "revisions": revisions, "latest": latest, "is_latest": is_latest,
         "actions": actions, "show_prices": show_prices,
         "current_signoffs": selectors.current_signoffs(quotation), "earlier_rounds": _review_rounds(quotation),
-        "facts": selectors.quotation_review_facts(quotation),
+        "facts": _review_facts(quotation),
+        "currency_symbol": CURRENCY_SYMBOLS.get(quotation.currency, ""),
         "signoff_forms": [(area, SignoffArea(area).label, signoff_forms[area]) for area in signoff_areas],
         "contracts": contracts,
         "sent_pdf": next((a for a in quotation.attachments.all() if a.kind == AttachmentKind.QUOTATION_PDF), None),
@@ -367,7 +384,8 @@ def quotation_send_page(request: HttpRequest, pk: int) -> HttpResponse:
     form = SendForm(request.POST)
     if form.is_valid():
         try:
-            quotation = services.quotation_send(quotation_id=pk, by=request.user, to_email=form.cleaned_data["to_email"])
+            quotation = services.quotation_send(quotation_id=pk, by=request.user,
+                                                to_email=form.cleaned_data["to_email"])
         except ApplicationError as exc:
             _raise_404(exc)
             if not exc.errors:

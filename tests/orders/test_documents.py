@@ -18,7 +18,7 @@ from pypdf import PdfReader
 
 from orders import services
 from orders.documents import html_to_pdf, render_contract_pdf, render_quotation_pdf
-from orders.models import ContractClause, Quotation, QuotationSignoff
+from orders.models import Attachment, AttachmentKind, ContractClause, Quotation, QuotationSignoff
 
 from ..factories import CustomerFactory, ProductFactory
 
@@ -189,13 +189,31 @@ def test_documents_never_reach_the_network(monkeypatch, caplog):
     assert "本地" in pdf_text(pdf)
 
 
+def test_only_documents_not_yet_approved_carry_the_draft_watermark(users):
+    customer = CustomerFactory(owner=users["sales"], language="en")
+    quotation = make_quotation(users, customer=customer)
+    assert "DRAFT" in pdf_text(render_quotation_pdf(quotation))
+
+    quotation = accept(quotation, users)
+    contract = services.contract_create(quotation_id=quotation.pk, by=users["sales"])
+
+    assert "DRAFT" not in pdf_text(render_quotation_pdf(quotation))
+    assert "DRAFT" in pdf_text(render_contract_pdf(contract))
+    sent = Attachment.objects.get(quotation=quotation, kind=AttachmentKind.QUOTATION_PDF)
+    with sent.file.open("rb") as stored:
+        assert stored.read(5) == b"%PDF-"
+
+
 def test_document_templates_render_without_layout_warnings(users, chinese_lines, caplog):
-    """WeasyPrint warns about CSS it ignores and resources it cannot load: the templates
-    give it none of either."""
+    """WeasyPrint warns about CSS it ignores, fonts it cannot subset and resources it
+    cannot load: the templates give it none of these."""
     customer = CustomerFactory(owner=users["sales"], name=CHINESE_CUSTOMER, language="zh-hans")
-    quotation = make_quotation(users, customer=customer, lines=chinese_lines)
+    quotation = accept(make_quotation(users, customer=customer, lines=chinese_lines), users)
+    contract = services.contract_create(quotation_id=quotation.pk, by=users["sales"])
+    caplog.clear()
 
     with caplog.at_level(logging.WARNING, logger="weasyprint"):
         render_quotation_pdf(quotation)
+        render_contract_pdf(contract)
 
     assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []

@@ -1,0 +1,174 @@
+"""Pieces the pre-order endpoints share: problem details in the schema, file answers,
+the permission of service-checked actions, product input, price hiding and attachments."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import renderers, serializers
+from rest_framework.reverse import reverse
+
+from inventory.models import Product
+from oms.errors import PROBLEM_CONTENT_TYPE, NotFound
+from oms.permissions import ModelRolePermission
+
+from .. import selectors
+from ..models import Attachment, QuotationLine
+
+LINE_PRICE_FIELDS = ("unit_price", "discount_percent", "line_total", "margin_percent")
+MIN_QUANTITY = Decimal("0.001")
+
+
+def money_field(**kwargs: Any) -> serializers.DecimalField:
+    # Output-only price fields are optional in the schema: they are left out for callers
+    # who may not see prices.
+    return serializers.DecimalField(max_digits=14, decimal_places=2, required=False, **kwargs)
+
+
+def strip(data: dict, names: tuple[str, ...]) -> dict:
+    for name in names:
+        data.pop(name, None)
+    return data
+
+
+# --- errors, files and permissions --------------------------------------------------------
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 9457 problem details, the body of every error answer."""
+
+    type = serializers.URLField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    code = serializers.CharField(help_text=_("Stable, machine-readable reason, e.g. `quotation_state`."))
+    instance = serializers.CharField(required=False)
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False,
+        help_text=_("Messages by field; nested fields are joined with dots, e.g. `lines.0.quantity`."))
+    state = serializers.CharField(required=False, help_text=_("The current state, on a 409."))
+
+
+_PROBLEM_DESCRIPTIONS = {
+    400: _("Invalid input: `errors` lists the messages by field."),
+    401: _("Not authenticated."),
+    403: _("The caller's role does not allow this."),
+    404: _("No such object, or the caller may not see it."),
+    409: _("Not possible in the current state."),
+}
+
+
+def problems(*codes: int) -> dict:
+    """`extend_schema` responses for the given error statuses (401 is always possible)."""
+    return {(code, PROBLEM_CONTENT_TYPE): OpenApiResponse(ProblemSerializer, description=_PROBLEM_DESCRIPTIONS[code])
+            for code in sorted({401, *codes})}
+
+
+class FileRenderer(renderers.BaseRenderer):
+    """Lets a client ask for a file (`Accept: application/pdf`, `image/png` …); errors
+    are still rendered as JSON problem documents."""
+
+    media_type = "*/*"
+    format = "file"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        if isinstance(data, bytes):
+            return data
+        return renderers.JSONRenderer().render(data)
+
+
+FILE_RENDERERS = [renderers.JSONRenderer, FileRenderer]
+
+
+def path_id(pk: str) -> int:
+    """The id in the path; anything but digits names no object."""
+    if not pk.isdigit():
+        raise NotFound()
+    return int(pk)
+
+
+FILE_PARAMETERS = [OpenApiParameter("format", exclude=True)]
+
+
+def file_response(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    return response
+
+
+class ServiceChecksRole(ModelRolePermission):
+    """For actions whose service checks the role itself: the caller needs only to be able
+    to see the kind of object (so the service can answer 403, 404 or 409 precisely)."""
+
+    perms_map = {
+        method: ["%(app_label)s.view_%(model_name)s"] for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+    } | {"OPTIONS": []}
+
+
+# --- input and attachments -------------------------------------------------------------------
+
+class ProductInputMixin(serializers.Serializer):
+    """A product given by id or by SKU (either one; both must then agree)."""
+
+    sku_field = "sku"
+
+    def _resolve_product(self, data: dict) -> dict:
+        by_sku = data.pop(self.sku_field, None)
+        if by_sku is not None:
+            if data.get("product") is not None and data["product"] != by_sku:
+                raise serializers.ValidationError({self.sku_field: [_("The SKU is not that of the product given.")]})
+            data["product"] = by_sku
+        return data
+
+
+def sku_input_field() -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(
+        slug_field="sku", queryset=Product.objects.all(), required=False, allow_null=True, default=None,
+        error_messages={"does_not_exist": _("No product with SKU “{value}”.")})
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "kind", "filename", "content_type", "size", "uploaded_at", "download_url"]
+        read_only_fields = fields
+
+    def get_download_url(self, attachment: Attachment) -> str:
+        return reverse("attachment-download", kwargs={"pk": attachment.pk}, request=self.context.get("request"))
+
+
+def visible_attachments(user: Any, attachments: list[Attachment]) -> list[Attachment]:
+    # All these files belong to one order, so visibility depends only on the kind: ask
+    # the selector once per kind rather than once per file.
+    verdicts: dict[str, bool] = {}
+    visible = []
+    for attachment in attachments:
+        if attachment.kind not in verdicts:
+            verdicts[attachment.kind] = selectors.attachment_visible_to(user, attachment)
+        if verdicts[attachment.kind]:
+            visible.append(attachment)
+    return visible
+
+
+# --- lines -------------------------------------------------------------------------------------
+
+class ScheduleLineSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="product.sku", read_only=True)
+    product_name = serializers.CharField(source="product.name", read_only=True)
+    unit_price = money_field()
+    discount_percent = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
+    line_total = money_field()
+
+    class Meta:
+        model = QuotationLine
+        fields = ["line_no", "product", "sku", "product_name", "description", "quantity", "unit_price",
+                  "discount_percent", "line_total"]
+        read_only_fields = ["line_no", "product", "description", "quantity"]

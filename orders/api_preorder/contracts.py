@@ -284,7 +284,7 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["get"], renderer_classes=FILE_RENDERERS)
     def pdf(self, request: Request, pk: str) -> HttpResponse:
         """The contract as PDF, generated now. Shows prices: needs `view_prices`."""
-        from .documents import render_contract_pdf
+        from ..documents import render_contract_pdf
 
         contract = self.get_object()
         if not selectors.can_see_prices(request.user):

@@ -15,7 +15,7 @@ from inventory.models import QTY_DIGITS, QTY_PLACES, Product
 from .. import selectors, services
 from ..api import OrderDetailSerializer
 from ..models import Channel, SalesOrder
-from .common import MIN_QUANTITY, ProductInputMixin, ServiceChecksRole, path_id, problems
+from .common import MIN_QUANTITY, ProductInputMixin, ServiceChecksRole, path_id, problems, sku_input_field
 
 
 class NeedInputSerializer(ProductInputMixin):

@@ -367,7 +367,7 @@ class QuotationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @action(detail=True, methods=["get"], renderer_classes=FILE_RENDERERS)
     def pdf(self, request: Request, pk: str) -> HttpResponse:
         """The quotation as PDF, generated now (any state). A price document: needs `view_prices`."""
-        from .documents import render_quotation_pdf
+        from ..documents import render_quotation_pdf
 
         quotation = self.get_object()
         if not selectors.can_see_prices(request.user):

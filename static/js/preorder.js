@@ -3,6 +3,8 @@
 (() => {
   "use strict";
 
+  let listCounter = 0; // ids of the product suggestion lists
+
   // --- rows (Django formsets) --------------------------------------------------------------
   // <section data-formset="prefix"> holds the management form, <tbody data-formset-body>,
   // <template data-formset-empty> (the empty form, with __prefix__) and [data-formset-add].
@@ -62,8 +64,6 @@
   // An input[data-product-search] inside a form with data-product-api gets a small list of
   // suggestions from GET <api>?search=<text> (the session authenticates). Choosing one puts
   // the SKU in the input; the server resolves it.
-
-  let listCounter = 0;
 
   function setUpProductSearch(input) {
     if (input.dataset.searchReady) return;

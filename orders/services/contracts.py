@@ -58,6 +58,13 @@ def _not_in_state(contract: Contract, action: str) -> TransitionNotAllowed:
         code="contract_state", extra={"state": contract.state})
 
 
+def _check_order_awaiting_contract(order: SalesOrder) -> None:
+    if order.state != OrderState.QUOTED:
+        raise TransitionNotAllowed(
+            _("The order is “%(state)s”: it is not waiting for a contract.") % {"state": order.get_state_display()},
+            code="order_not_quoted", extra={"state": order.state})
+
+
 def fill_placeholders(text: str, values: dict[str, str]) -> str:
     """Replace {{name}} with values[name]; unknown names stay as written."""
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
@@ -137,9 +144,10 @@ def contract_update(*, contract_id: int, by: Any, clauses: dict[int, str] | None
     if delivery_date is not None and delivery_date < timezone.localdate():
         errors["delivery_date"] = [_("The delivery date is in the past.")]
     with transaction.atomic(durable=True):
-        _order, contract = _locked(contract_id, by)
+        order, contract = _locked(contract_id, by)
         if contract.state != ContractState.DRAFT:
             raise _not_in_state(contract, _("Editing"))
+        _check_order_awaiting_contract(order)
         existing = {clause.position: clause for clause in contract.clauses.all()}
         for position, body in (clauses or {}).items():
             if position not in existing:
@@ -165,9 +173,10 @@ def contract_submit_review(*, contract_id: int, by: Any) -> Contract:
     if not by.has_perm("orders.change_contract"):
         raise PermissionDenied(_("You are not allowed to edit contracts."))
     with transaction.atomic(durable=True):
-        _order, contract = _locked(contract_id, by)
+        order, contract = _locked(contract_id, by)
         if contract.state != ContractState.DRAFT:
             raise _not_in_state(contract, _("Submitting for review"))
+        _check_order_awaiting_contract(order)
         contract.submit_review()
         contract.save()
         _event(contract, "contract_review", by=by)
@@ -183,11 +192,12 @@ def contract_review(*, contract_id: int, by: Any, approve: bool, comment: str = 
     if not approve and not comment:
         raise ValidationFailed(errors={"comment": [_("Say what should change.")]})
     with transaction.atomic(durable=True):
-        _order, contract = _locked(contract_id, by)
+        order, contract = _locked(contract_id, by)
         if contract.created_by_id == by.pk:
             raise PermissionDenied(_("The person who drafted a contract cannot review it."), code="four_eyes_rule")
         if contract.state != ContractState.IN_REVIEW:
             raise _not_in_state(contract, _("Reviewing"))
+        _check_order_awaiting_contract(order)
         if approve:
             contract.approve()
         else:
@@ -208,6 +218,7 @@ def contract_attach_signed_copy(*, contract_id: int, by: Any, upload: Any) -> Co
         if contract.state != ContractState.APPROVED:
             raise TransitionNotAllowed(_("The signed copy is attached after the legal review approved the contract."),
                                        code="contract_not_reviewed", extra={"state": contract.state})
+        _check_order_awaiting_contract(order)
         attachment = attachment_store(order=order, kind=AttachmentKind.SIGNED_CONTRACT, content=content,
                                       content_type=content_type, filename=getattr(upload, "name", "") or "",
                                       by=by, contract=contract)
@@ -230,6 +241,8 @@ def contract_sign(*, contract_id: int, by: Any, signed_on: datetime.date, upload
         errors["signed_on"] = [_("Enter the signing date.")]
     elif signed_on > timezone.localdate():
         errors["signed_on"] = [_("The signing date cannot be in the future.")]
+    if errors:  # before anything is stored
+        raise ValidationFailed(errors=errors)
     upload_content = sniff_upload(upload, field="signed_copy") if upload is not None else None
     with transaction.atomic(durable=True):
         order, contract = _locked(contract_id, by)
@@ -246,9 +259,7 @@ def contract_sign(*, contract_id: int, by: Any, signed_on: datetime.date, upload
             _event(contract, "attachment", by=by, attachment_id=contract.signed_copy.pk,
                    attachment_kind=AttachmentKind.SIGNED_CONTRACT)
         if contract.signed_copy_id is None:
-            errors["signed_copy"] = [_("Attach the signed copy first.")]
-        if errors:
-            raise ValidationFailed(errors=errors)
+            raise ValidationFailed(errors={"signed_copy": [_("Attach the signed copy first.")]})
         check_transition(order, "contract", by=by, reason="", via_document=True)
         contract.sign()
         contract.signed_on = signed_on

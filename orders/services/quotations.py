@@ -72,6 +72,13 @@ def _not_in_state(quotation: Quotation, action: str) -> TransitionNotAllowed:
     )
 
 
+def _check_order_quotable(order: SalesOrder) -> None:
+    if order.state not in QUOTABLE_ORDER_STATES:
+        raise TransitionNotAllowed(
+            _("The order is “%(state)s”: its quotations can no longer be sent or answered.")
+            % {"state": order.get_state_display()}, code="order_not_quotable", extra={"state": order.state})
+
+
 def _recompute_totals(quotation: Quotation, lines: list[QuotationLine]) -> None:
     quotation.subtotal = sum((line.gross_total for line in lines), Decimal(0))
     quotation.total_amount = sum((line.line_total for line in lines), Decimal(0))
@@ -276,7 +283,8 @@ def quotation_submit_review(*, quotation_id: int, by: Any) -> Quotation:
     per required area. With no sign-off required it is approved at once."""
     _check_may_edit(by)
     with transaction.atomic(durable=True):
-        _order, quotation = _locked(quotation_id, by)
+        order, quotation = _locked(quotation_id, by)
+        _check_order_quotable(order)
         if quotation.state != QuotationState.DRAFT:
             raise _not_in_state(quotation, _("Submitting for review"))
         if quotation.valid_until < timezone.localdate():
@@ -350,6 +358,7 @@ def quotation_send(*, quotation_id: int, by: Any, to_email: str | None = None) -
         raise PermissionDenied(_("You are not allowed to send quotations."))
     with transaction.atomic(durable=True):
         order, quotation = _locked(quotation_id, by)
+        _check_order_quotable(order)
         if quotation.state != QuotationState.APPROVED:
             if quotation.state in (QuotationState.DRAFT, QuotationState.IN_REVIEW):
                 raise TransitionNotAllowed(
@@ -393,7 +402,8 @@ def quotation_record_decision(*, quotation_id: int, by: Any, accepted: bool, not
     expired or superseded quotation (409)."""
     _check_may_edit(by)
     with transaction.atomic(durable=True):
-        _order, quotation = _locked(quotation_id, by)
+        order, quotation = _locked(quotation_id, by)
+        _check_order_quotable(order)
         expired = quotation.state == QuotationState.EXPIRED or (
             quotation.state == QuotationState.SENT and quotation.valid_until < timezone.localdate())
         if accepted and expired:

@@ -453,3 +453,19 @@ def test_concurrent_sign_offs_approve_exactly_once_and_concurrent_revisions_make
         thread.join(timeout=30)
     assert len(errors) == 1 and isinstance(errors[0], TransitionNotAllowed)
     assert sorted(order.quotations.values_list("revision", flat=True)) == [1, 2]
+
+
+def test_a_cancelled_orders_quotation_is_neither_sent_nor_accepted(users):
+    order = _inquiry(users)
+    quotation = approve_quotation(services.quotation_create(order_id=order.pk, by=users["sales"]), users)
+    services.order_transition(order_id=order.pk, name="cancel", by=users["sales"], reason="Customer withdrew")
+    with pytest.raises(TransitionNotAllowed) as refused:
+        services.quotation_send(quotation_id=quotation.pk, by=users["sales"])
+    assert refused.value.code == "order_not_quotable"
+    quotation.refresh_from_db()
+    assert quotation.state == QuotationState.APPROVED and not order.attachments.exists()
+
+    sent = order_in_state("quoted", users).quotations.get()
+    services.order_transition(order_id=sent.order_id, name="cancel", by=users["sales"], reason="Lost the deal")
+    with pytest.raises(TransitionNotAllowed):
+        services.quotation_record_decision(quotation_id=sent.pk, by=users["sales"], accepted=True)

@@ -75,7 +75,7 @@ class NeedForm(forms.Form):
     product = forms.CharField(label=_("Product"), required=False, max_length=64,
                               widget=_sku_input(_("SKU or name")))
     requirement = forms.CharField(label=_("Requirement"), required=False, max_length=500,
-                                  widget=forms.TextInput(attrs={"placeholder": _("In the customer's words")}))
+                                  widget=forms.TextInput(attrs={"placeholder": _("Free text")}))
     quantity = forms.DecimalField(label=_("Quantity"), max_digits=14, decimal_places=3,
                                   widget=forms.NumberInput(attrs={"step": "any", "min": "0", "class": "qty"}))
     requested_date = forms.DateField(label=_("Requested date"), required=False, widget=_date_input())
@@ -93,8 +93,7 @@ NeedFormSet = forms.formset_factory(NeedForm, formset=SkuFormSet, extra=0, can_d
 
 
 class InquiryForm(_LabelsAbove):
-    contact = forms.ModelChoiceField(label=_("Contact"), queryset=None, required=False,
-                                     empty_label=_("— primary contact —"))
+    contact = forms.ModelChoiceField(label=_("Contact"), queryset=None, required=False)
     requested_date = forms.DateField(label=_("Requested delivery date"), required=False, widget=_date_input())
     customer_reference = forms.CharField(label=_("Customer reference"), required=False, max_length=64)
     note = forms.CharField(label=_("Conversation note"), required=False, max_length=5000,
@@ -104,6 +103,11 @@ class InquiryForm(_LabelsAbove):
     def __init__(self, *args: Any, contacts: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["contact"].queryset = contacts
+        self.fields["contact"].label_from_instance = lambda c: f"{c.name} · {c.email}" if c.email else c.name
+        # the primary contact first (Contact.Meta.ordering) and chosen unless another is
+        primary = next((c for c in contacts if c.is_primary), None)
+        if primary is not None and not self.is_bound:
+            self.initial.setdefault("contact", primary.pk)
 
 
 class NoteForm(_LabelsAbove):

@@ -48,6 +48,7 @@ from .models import (
     ContractState,
     OrderState,
     Quotation,
+    QuotationSignoff,
     QuotationState,
     SalesOrder,
     SignoffArea,
@@ -242,13 +243,21 @@ def _terms_initial(quotation: Quotation) -> dict[str, Any]:
     return {name: getattr(quotation, name) for name in QuotationTermsForm.base_fields}
 
 
-def _review_rounds(quotation: Quotation) -> list[tuple[int, list]]:
-    """Earlier review rounds, newest first, each with its sign-offs (prefetched)."""
-    rounds: dict[int, list] = {}
+def _review_history(quotation: Quotation) -> list[dict[str, Any]]:
+    """The review rounds before the current one, newest first: earlier rounds of this
+    revision (prefetched) and those of earlier revisions (one query), so a reviewer sees
+    what was asked before."""
+    rounds: dict[tuple[int, int], list] = {}
     for signoff in quotation.signoffs.all():
         if signoff.round != quotation.review_round:
-            rounds.setdefault(signoff.round, []).append(signoff)
-    return sorted(rounds.items(), reverse=True)
+            rounds.setdefault((quotation.revision, signoff.round), []).append(signoff)
+    earlier = (QuotationSignoff.objects.filter(quotation__order_id=quotation.order_id,
+                                               quotation__revision__lt=quotation.revision)
+               .select_related("by", "quotation").order_by("quotation__revision", "round", "area"))
+    for signoff in earlier:
+        rounds.setdefault((signoff.quotation.revision, signoff.round), []).append(signoff)
+    return [{"revision": revision, "round": round_, "signoffs": signoffs}
+            for (revision, round_), signoffs in sorted(rounds.items(), reverse=True)]
 
 
 def _review_facts(quotation: Quotation) -> dict[str, Any]:
@@ -285,7 +294,7 @@ def _quotation_page(request: HttpRequest, quotation: Quotation, *, forms: dict[s
         "quotation": quotation, "order": quotation.order, "customer": quotation.order.customer,
         "lines": quotation.lines.all(), "revisions": revisions, "latest": latest, "is_latest": is_latest,
         "actions": actions, "show_prices": show_prices,
-        "current_signoffs": selectors.current_signoffs(quotation), "earlier_rounds": _review_rounds(quotation),
+        "current_signoffs": selectors.current_signoffs(quotation), "earlier_rounds": _review_history(quotation),
         "facts": _review_facts(quotation),
         "currency_symbol": CURRENCY_SYMBOLS.get(quotation.currency, ""),
         "signoff_forms": [(area, SignoffArea(area).label, signoff_forms[area]) for area in signoff_areas],

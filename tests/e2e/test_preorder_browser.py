@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.db import connections
 from django.utils import timezone
 
 from customers.models import Contact
@@ -55,6 +56,9 @@ def browser(monkeypatch):
             yield chromium
         finally:
             chromium.close()
+            # Queries made while Playwright's loop runs get their own connection, which
+            # the database teardown would otherwise find still open.
+            connections.close_all()
 
 
 @pytest.fixture
@@ -107,6 +111,8 @@ def test_inquiry_to_signed_contract_in_the_browser(transactional_db, users, cont
     sales = log_in("sales")
     sales.click("nav.mainnav >> text=Customers")
     sales.click("text=Acme Gears Ltd")
+    expect(sales.locator("h1")).to_contain_text("Acme Gears Ltd")
+    shot(sales, "customer.png")
     sales.click("[data-action=new-inquiry]")
     expect(sales.locator("h1")).to_contain_text("New inquiry")
     later = timezone.localdate() + datetime.timedelta(days=30)
@@ -126,11 +132,11 @@ def test_inquiry_to_signed_contract_in_the_browser(transactional_db, users, cont
     expect(second).to_be_focused()
     second.press_sequentially("BR")
     expect(sales.locator("[data-formset-body] tr").nth(1).locator(".suggestions [role=option]")).to_have_count(1)
+    shot(sales, "inquiry-search.png")
     second.press("ArrowDown")
     second.press("Enter")  # keyboard: pick the highlighted suggestion
     expect(second).to_have_value("BR-7")
     sales.fill("[name=needs-1-quantity]", "20")
-    shot(sales, "inquiry.png")
     sales.click("[data-action=save-inquiry]")
 
     # --- the order page: needs and note; create the quotation ----------------------------------------
@@ -153,6 +159,8 @@ def test_inquiry_to_signed_contract_in_the_browser(transactional_db, users, cont
     sales.fill("[name=lines-2-quantity]", "4")
     sales.fill("#id_warranty_terms", "24 months from delivery")
     sales.fill("#id_lead_time_days", "21")
+    expect(sales.locator("[data-grand-total]")).to_have_text("¥4,840.00")  # live total: 4×1058 + 20×12.80 + 4×88
+    shot(sales, "quotation-draft.png")
     sales.click("[data-action=save-draft]")
     expect(sales.locator(".message.success")).to_contain_text("Draft saved.")
     expect(sales.locator("[name=lines-2-product]")).to_have_value("GX-9")
@@ -163,10 +171,12 @@ def test_inquiry_to_signed_contract_in_the_browser(transactional_db, users, cont
     finance = log_in("reviewer")
     queue = finance.locator("#signoff-queue")
     expect(queue).to_contain_text(order.customer.name)
+    shot(finance, "home-reviewer.png")
     queue.locator("a", has_text="rev 1").click()
     form = finance.locator("[data-signoff-form=finance]")
     form.locator("[data-action=signoff-changes]").click()
     expect(finance.locator("[data-signoff-form=finance] .errorlist")).to_contain_text("Say what should change.")
+    shot(finance, "quotation-signoff-error.png")
     finance.fill("[data-signoff-form=finance] textarea[name=comment]", "8% off the gearbox is too much: 5% at most.")
     finance.click("[data-signoff-form=finance] [data-action=signoff-changes]")
     expect(finance.locator(state_badge)).to_have_text("Draft")
@@ -183,10 +193,11 @@ def test_inquiry_to_signed_contract_in_the_browser(transactional_db, users, cont
 
     # --- finance approves (stock items only: no production / purchasing sign-off) -----------------
     finance.goto(revision_2_url)
+    expect(finance.locator("#review details.round")).to_contain_text("5% at most")  # rev 1's review
     finance.fill("[data-signoff-form=finance] textarea[name=comment]", "Margin fine.")
+    shot(finance, "quotation-review.png")
     finance.click("[data-signoff-form=finance] [data-action=signoff-approve]")
     expect(finance.locator(state_badge)).to_have_text("Approved")
-    shot(finance, "quotation-review.png")
 
     # --- sales sends it, records the acceptance, drafts the contract ---------------------------------
     sales.goto(revision_2_url)

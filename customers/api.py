@@ -37,7 +37,8 @@ class CustomerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Customer
         fields = ["id", "code", "name", "tier", "credit_limit", "currency", "payment_terms",
-                  "prepayment_required", "owner", "is_active", "contacts", "addresses", "created_at", "updated_at"]
+                  "prepayment_required", "language", "owner", "is_active", "contacts", "addresses", "created_at",
+                  "updated_at"]
         read_only_fields = ["id", "owner", "contacts", "addresses", "created_at", "updated_at"]
         # uniqueness is checked by the service (model validation), with the same message
         extra_kwargs = {"code": {"validators": []}}

@@ -11,14 +11,30 @@ from oms.api import ServiceWriteMixin
 from . import selectors, services
 from .models import Product, StockLevel, Warehouse
 
+#: Product fields only people who may see prices get (the warehouse and planners do not).
+PRICE_FIELDS = ("list_price", "standard_cost")
+
 
 class ProductSerializer(serializers.ModelSerializer):
     class Meta:
         model = Product
-        fields = ["id", "sku", "name", "unit", "list_price", "supply_type", "weight_kg", "volume_m3", "fragile",
-                  "lead_time_days", "is_active"]
+        fields = ["id", "sku", "name", "unit", "list_price", "standard_cost", "supply_type", "weight_kg",
+                  "volume_m3", "fragile", "lead_time_days", "is_active"]
         read_only_fields = ["id"]
-        extra_kwargs = {"sku": {"validators": []}}  # the service reports duplicates
+        extra_kwargs = {
+            "sku": {"validators": []},  # the service reports duplicates
+            "list_price": {"help_text": "Left out for callers without the orders.view_prices permission."},
+            "standard_cost": {"required": False,
+                              "help_text": "Left out for callers without the orders.view_prices permission."},
+        }
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and not request.user.has_perm("orders.view_prices"):
+            for name in PRICE_FIELDS:
+                data.pop(name, None)
+        return data
 
 
 class WarehouseSerializer(serializers.ModelSerializer):

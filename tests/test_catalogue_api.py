@@ -69,3 +69,13 @@ def test_stock_levels_list_with_available_and_filters(users):
     assert (row["warehouse_code"], row["on_hand"], row["reserved"], row["available"]) == (
         "SH", "10.000", "4.000", "6.000")
     assert client_for(users["warehouse"]).get("/api/v1/warehouses/").json()["count"] == 2
+
+
+def test_product_prices_and_costs_only_for_roles_that_see_prices(users):
+    ProductFactory(sku="P-PRICED", list_price="99.00", standard_cost="60.00")
+    for role in ("warehouse", "planner", "sales", "manager"):
+        product = client_for(users[role]).get("/api/v1/products/?sku=P-PRICED").json()["results"][0]
+        sees_prices = role in ("sales", "manager")
+        assert ("list_price" in product, "standard_cost" in product) == (sees_prices, sees_prices), role
+        if sees_prices:
+            assert (product["list_price"], product["standard_cost"]) == ("99.00", "60.00")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders import views_preorder
+from orders.views_preorder import inquiries
 
 from . import views
 
@@ -9,5 +9,5 @@ app_name = "customers"
 urlpatterns = [
     path("", views.customer_list_page, name="list"),
     path("<int:pk>/", views.customer_detail_page, name="detail"),
-    path("<int:pk>/inquiry/", views_preorder.inquiry_create_page, name="inquiry"),
+    path("<int:pk>/inquiry/", inquiries.inquiry_create_page, name="inquiry"),
 ]

@@ -256,11 +256,23 @@ def contracts_awaiting_review(user: Any) -> QuerySet:
             .select_related("order__customer").order_by("updated_at", "id"))
 
 
+#: Files whose content shows prices (quotations, contracts): only for people who see prices.
+PRICED_ATTACHMENT_KINDS = frozenset({"quotation_pdf", "contract_pdf", "signed_contract"})
+
+
+def _may_open_priced_files(user: Any) -> bool:
+    return can_see_prices(user) and user.has_perm("orders.view_quotation")
+
+
 def attachment_visible_to(user: Any, attachment: Any) -> bool:
-    """Files are served only to people who may see their order (and, for quotation and
-    contract files, the documents: the warehouse never sees prices)."""
+    """Files are served only to people who may see their order and, for quotation and
+    contract files, prices (the warehouse and planners never see them)."""
     if not order_is_visible_to(user, attachment.order):
         return False
-    if attachment.kind in ("quotation_pdf", "contract_pdf", "signed_contract"):
-        return can_see_prices(user) and user.has_perm("orders.view_quotation")
-    return True
+    return attachment.kind not in PRICED_ATTACHMENT_KINDS or _may_open_priced_files(user)
+
+
+def attachments_visible_to(user: Any, attachments: list) -> list:
+    """The files of an order `user` already sees that `user` may open (no query per file)."""
+    priced_ok = _may_open_priced_files(user)
+    return [a for a in attachments if priced_ok or a.kind not in PRICED_ATTACHMENT_KINDS]

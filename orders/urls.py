@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import views, views_preorder
+from . import views
+from .views_preorder import common, contracts, inquiries, quotations
 
 app_name = "orders"
 
@@ -10,22 +11,22 @@ urlpatterns = [
     path("<int:pk>/transitions/<slug:name>/", views.order_transition_page, name="transition"),
     path("<int:pk>/payments/", views.order_payment_page, name="payment"),
     # pre-order: needs, notes, quotations, contracts, files
-    path("<int:pk>/needs/", views_preorder.needs_edit_page, name="needs"),
-    path("<int:pk>/notes/", views_preorder.order_note_page, name="note"),
-    path("<int:pk>/quotation/", views_preorder.quotation_create_page, name="quotation_create"),
-    path("quotations/", views_preorder.quotation_list_page, name="quotation_list"),
-    path("quotations/<int:pk>/", views_preorder.quotation_detail_page, name="quotation"),
-    path("quotations/<int:pk>/edit/", views_preorder.quotation_edit_page, name="quotation_edit"),
-    path("quotations/<int:pk>/signoff/", views_preorder.quotation_signoff_page, name="quotation_signoff"),
-    path("quotations/<int:pk>/send/", views_preorder.quotation_send_page, name="quotation_send"),
-    path("quotations/<int:pk>/decision/", views_preorder.quotation_decision_page, name="quotation_decision"),
-    path("quotations/<int:pk>/revise/", views_preorder.quotation_revise_page, name="quotation_revise"),
-    path("quotations/<int:pk>/contract/", views_preorder.contract_create_page, name="contract_create"),
-    path("quotations/<int:pk>/pdf/", views_preorder.quotation_pdf_page, name="quotation_pdf"),
-    path("contracts/<int:pk>/", views_preorder.contract_detail_page, name="contract"),
-    path("contracts/<int:pk>/edit/", views_preorder.contract_edit_page, name="contract_edit"),
-    path("contracts/<int:pk>/review/", views_preorder.contract_review_page, name="contract_review"),
-    path("contracts/<int:pk>/sign/", views_preorder.contract_sign_page, name="contract_sign"),
-    path("contracts/<int:pk>/pdf/", views_preorder.contract_pdf_page, name="contract_pdf"),
-    path("attachments/<int:pk>/", views_preorder.attachment_download_page, name="attachment"),
+    path("<int:pk>/needs/", inquiries.needs_edit_page, name="needs"),
+    path("<int:pk>/notes/", inquiries.order_note_page, name="note"),
+    path("<int:pk>/quotation/", inquiries.quotation_create_page, name="quotation_create"),
+    path("quotations/", quotations.quotation_list_page, name="quotation_list"),
+    path("quotations/<int:pk>/", quotations.quotation_detail_page, name="quotation"),
+    path("quotations/<int:pk>/edit/", quotations.quotation_edit_page, name="quotation_edit"),
+    path("quotations/<int:pk>/signoff/", quotations.quotation_signoff_page, name="quotation_signoff"),
+    path("quotations/<int:pk>/send/", quotations.quotation_send_page, name="quotation_send"),
+    path("quotations/<int:pk>/decision/", quotations.quotation_decision_page, name="quotation_decision"),
+    path("quotations/<int:pk>/revise/", quotations.quotation_revise_page, name="quotation_revise"),
+    path("quotations/<int:pk>/contract/", quotations.contract_create_page, name="contract_create"),
+    path("quotations/<int:pk>/pdf/", quotations.quotation_pdf_page, name="quotation_pdf"),
+    path("contracts/<int:pk>/", contracts.contract_detail_page, name="contract"),
+    path("contracts/<int:pk>/edit/", contracts.contract_edit_page, name="contract_edit"),
+    path("contracts/<int:pk>/review/", contracts.contract_review_page, name="contract_review"),
+    path("contracts/<int:pk>/sign/", contracts.contract_sign_page, name="contract_sign"),
+    path("contracts/<int:pk>/pdf/", contracts.contract_pdf_page, name="contract_pdf"),
+    path("attachments/<int:pk>/", common.attachment_download_page, name="attachment"),
 ]

@@ -19,7 +19,6 @@ from .forms import OrderFilterForm, PaymentForm, TransitionForm
 from .forms_preorder import NoteForm
 from .models import OrderState, SalesOrder
 from .transitions import TRANSITIONS
-from .views_preorder import visible_attachments
 
 PAGE_SIZE = 25
 
@@ -77,7 +76,7 @@ def order_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
         "notes": documents["notes"],
         "quotations": quotations,
         "contracts": documents["contracts"],
-        "attachments": visible_attachments(request.user, documents["attachments"]),
+        "attachments": selectors.attachments_visible_to(request.user, documents["attachments"]),
         "note_form": NoteForm() if request.user.has_perm("orders.change_salesorder") else None,
         "can_edit_needs": order.state == OrderState.INQUIRY and request.user.has_perm("orders.change_salesorder"),
         "can_create_quotation": (order.state == OrderState.INQUIRY and not quotations

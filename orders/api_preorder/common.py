@@ -17,7 +17,6 @@ from inventory.models import Product
 from oms.errors import PROBLEM_CONTENT_TYPE, NotFound
 from oms.permissions import ModelRolePermission
 
-from .. import selectors
 from ..models import Attachment, QuotationLine
 
 LINE_PRICE_FIELDS = ("unit_price", "discount_percent", "line_total", "margin_percent")
@@ -144,18 +143,6 @@ class AttachmentSerializer(serializers.ModelSerializer):
     def get_download_url(self, attachment: Attachment) -> str:
         return reverse("attachment-download", kwargs={"pk": attachment.pk}, request=self.context.get("request"))
 
-
-def visible_attachments(user: Any, attachments: list[Attachment]) -> list[Attachment]:
-    # All these files belong to one order, so visibility depends only on the kind: ask
-    # the selector once per kind rather than once per file.
-    verdicts: dict[str, bool] = {}
-    visible = []
-    for attachment in attachments:
-        if attachment.kind not in verdicts:
-            verdicts[attachment.kind] = selectors.attachment_visible_to(user, attachment)
-        if verdicts[attachment.kind]:
-            visible.append(attachment)
-    return visible
 
 
 # --- lines -------------------------------------------------------------------------------------

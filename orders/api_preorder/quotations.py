@@ -39,7 +39,6 @@ from .common import (
     problems,
     sku_input_field,
     strip,
-    visible_attachments,
 )
 
 QUOTATION_PRICE_FIELDS = ("subtotal", "discount_amount", "total_amount")
@@ -174,7 +173,7 @@ class QuotationDetailSerializer(QuotationSerializer):
 
     @extend_schema_field(AttachmentSerializer(many=True))
     def get_attachments(self, quotation: Quotation) -> list[dict]:
-        visible = visible_attachments(self._user(), list(quotation.attachments.all()))
+        visible = selectors.attachments_visible_to(self._user(), list(quotation.attachments.all()))
         return AttachmentSerializer(visible, many=True, context=self.context).data
 
 

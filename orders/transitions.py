@@ -23,7 +23,7 @@ class TransitionSpec:
 TRANSITIONS: dict[str, TransitionSpec] = {
     spec.name: spec
     for spec in [
-        TransitionSpec("quote", _("Send quotation"), _("Quotation sent"), document="quotation"),
+        TransitionSpec("quote", _("Send quotation"), _("Order quoted"), document="quotation"),
         TransitionSpec("contract", _("Record signed contract"), _("Contract signed"), document="contract"),
         TransitionSpec("submit", _("Submit for review"), _("Submitted for review")),
         TransitionSpec("hold", _("Put on hold"), _("Placed on hold"), reason_required=True, style="neutral"),

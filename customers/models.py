@@ -30,6 +30,9 @@ class Customer(models.Model):
     payment_terms = models.CharField(_("payment terms"), max_length=16, choices=PaymentTerms.choices,
                                      default=PaymentTerms.NET30)
     prepayment_required = models.BooleanField(_("prepayment required"), default=False)
+    first_paid_on = models.DateField(
+        _("first payment received"), null=True, blank=True,
+        help_text=_("Empty for a new customer without payment history: such customers pay in advance."))
     language = models.CharField(_("document language"), max_length=8, choices=DocumentLanguage.choices,
                                 default=DocumentLanguage.ZH_HANS,
                                 help_text=_("Quotations, contracts and e-mails to this customer use this language."))

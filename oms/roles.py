@@ -77,6 +77,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.add_salesorder",
         "orders.change_salesorder",
         "orders.submit_order",
+        "orders.run_checks",
         *_PREORDER_READ,
     ],
     REVIEWER: [
@@ -87,6 +88,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.view_prices",
         "orders.hold_order",
         "orders.approve_order",
+        "orders.run_checks",
         "orders.reject_order",
         "orders.invoice_order",
         "orders.close_order",
@@ -128,6 +130,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_PREORDER_READ,
         "orders.signoff_manager",
         "orders.review_contract",
+        "orders.run_checks",
+        "orders.override_checks",
     ],
     INTEGRATION: [
         *_CATALOGUE_READ,

@@ -228,6 +228,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "orders.tasks.order_checks_run": {"queue": "checks"},
     "orders.tasks.quotation_email": {"queue": "documents"},
+    "orders.tasks.order_confirmation_email": {"queue": "documents"},
 }
 CELERY_RESULT_EXPIRES = 3600
 # The filesystem result backend never expires results: keep none unless on Redis.
@@ -238,6 +239,7 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "oms.tasks.heartbeat", "schedule": 30.0},
     "order-checks-sweep": {"task": "orders.tasks.order_checks_sweep", "schedule": 300.0},
     "quotations-expiry-sweep": {"task": "orders.tasks.quotations_expiry_sweep", "schedule": 3600.0},
+    "verbal-orders-reminders": {"task": "orders.tasks.verbal_orders_reminders", "schedule": 3600.0},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 

@@ -61,3 +61,37 @@ def quotation_expiry_reminder(quotation_id: int) -> bool:
             "valid_until": quotation.valid_until.isoformat()}
     EmailMessage(subject, body, to=[owner.email]).send()
     return True
+
+
+def order_confirmation(order_id: int) -> bool:
+    """Confirm an approved order to the customer's contact, once, in the customer's language."""
+    from .models import SalesOrder
+
+    claimed = SalesOrder.objects.filter(pk=order_id, approval_emailed_at__isnull=True, state="approved").update(
+        approval_emailed_at=timezone.now())
+    if not claimed:
+        return False
+    order = SalesOrder.objects.select_related("customer", "contact").get(pk=order_id)
+    if order.contact is None or not order.contact.email:
+        return False
+    lines = list(order.lines.select_related("product").order_by("line_no"))
+    with translation.override(order.customer.language):
+        subject = _("Order confirmation %(number)s") % {"number": order.number}
+        rows = "\n".join(
+            _("%(line)s. %(sku)s %(name)s: %(quantity)s, promised for %(date)s") % {
+                "line": line.line_no, "sku": line.product.sku, "name": line.product.name,
+                "quantity": f"{line.quantity.normalize():f}",
+                "date": line.promise_date.isoformat() if line.promise_date else _("to be confirmed")}
+            for line in lines)
+        body = _(
+            "Dear %(contact)s,\n\nwe confirm your order %(reference)s as our order %(number)s, total "
+            "%(currency)s %(total)s:\n\n%(lines)s\n\nKind regards,\n%(company)s"
+        ) % {"contact": order.contact.name, "reference": order.customer_reference or "—", "number": order.number,
+             "currency": order.currency, "total": f"{order.total_amount:,.2f}", "lines": rows,
+             "company": settings.OMS_COMPANY_NAME}
+    try:
+        EmailMessage(subject, body, to=[order.contact.email]).send()
+    except Exception:
+        SalesOrder.objects.filter(pk=order_id).update(approval_emailed_at=None)
+        raise
+    return True

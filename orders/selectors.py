@@ -276,3 +276,18 @@ def attachments_visible_to(user: Any, attachments: list) -> list:
     """The files of an order `user` already sees that `user` may open (no query per file)."""
     priced_ok = _may_open_priced_files(user)
     return [a for a in attachments if priced_ok or a.kind not in PRICED_ATTACHMENT_KINDS]
+
+
+def agreed_prices(customer_id: int, product_ids: list[int]) -> dict[int, tuple]:
+    """The customer's agreed unit price and discount per product: from the most recently
+    signed contract that has the product (one query). Products without one are absent."""
+    from .models import QuotationLine
+
+    rows = (QuotationLine.objects.filter(quotation__contracts__state="signed",
+                                         quotation__order__customer_id=customer_id, product_id__in=product_ids)
+            .order_by("product_id", "-quotation__contracts__signed_on", "-id")
+            .values_list("product_id", "unit_price", "discount_percent"))
+    prices: dict[int, tuple] = {}
+    for product_id, unit_price, discount in rows:
+        prices.setdefault(product_id, (unit_price, discount))
+    return prices

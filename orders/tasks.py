@@ -37,3 +37,18 @@ def quotation_email(self, quotation_id: int, attachment_id: int) -> bool:
 def quotations_expiry_sweep() -> dict[str, int]:
     """Daily: expire quotations past their validity date, remind owners of those about to expire."""
     return {"expired": services.quotations_expire(), "reminded": services.quotations_remind_expiring()}
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600,
+             max_retries=10)
+def order_confirmation_email(self, order_id: int) -> bool:
+    """E-mail the customer's contact the confirmation of an approved order (once)."""
+    from . import notifications
+
+    return notifications.order_confirmation(order_id)
+
+
+@shared_task(acks_late=True)
+def verbal_orders_reminders() -> dict[str, int]:
+    """Remind the order desk of written confirmations of verbal orders due and overdue."""
+    return services.verbal_orders_remind()

@@ -43,6 +43,8 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     tier = "B"
     credit_limit = Decimal("1000000")
     payment_terms = "net30"
+    # an established customer with a payment history; pass first_paid_on=None for a new one
+    first_paid_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=365))
 
     @factory.post_generation
     def with_address_and_contact(obj, create, extracted, **kwargs):  # noqa: N805 (factory_boy passes the object)
@@ -81,7 +83,9 @@ def make_order(*, by: User, customer: Customer | None = None, lines: list[tuple[
     if customer is None:
         customer = CustomerFactory(owner=by)
     if lines is None:
-        lines = [(ProductFactory(), "2")]
+        product = ProductFactory()
+        stock(product, "1000")
+        lines = [(product, "2")]
     kwargs.setdefault("requested_date", timezone.localdate() + datetime.timedelta(days=14))
     return services.order_create(
         by=by, customer=customer, submit=submit,
@@ -94,11 +98,12 @@ PATH_TO_STATE: dict[str, list[tuple[str, str]]] = {
     "inquiry": [],
     "quoted": [("send_quotation", "sales")],
     "contracted": [("send_quotation", "sales"), ("sign_contract", "sales")],
-    "submitted": [("submit", "order_desk")],
-    "on_hold": [("submit", "order_desk"), ("hold", "reviewer")],
-    "approved": [("submit", "order_desk"), ("approve", "reviewer")],
-    "rejected": [("submit", "order_desk"), ("reject", "reviewer")],
-    "in_fulfilment": [("submit", "order_desk"), ("approve", "reviewer"), ("start_fulfilment", "planner")],
+    "submitted": [("submit", "order_desk"), ("checks", "system")],
+    "on_hold": [("submit", "order_desk"), ("checks", "system"), ("hold", "reviewer")],
+    "approved": [("submit", "order_desk"), ("checks", "system"), ("approve", "reviewer")],
+    "rejected": [("submit", "order_desk"), ("checks", "system"), ("reject", "reviewer")],
+    "in_fulfilment": [("submit", "order_desk"), ("checks", "system"), ("approve", "reviewer"),
+                      ("start_fulfilment", "planner")],
 }
 PATH_TO_STATE["ready_to_ship"] = [*PATH_TO_STATE["in_fulfilment"], ("mark_ready", "warehouse")]
 PATH_TO_STATE["partially_shipped"] = [*PATH_TO_STATE["ready_to_ship"], ("ship_partial", "warehouse")]
@@ -149,9 +154,14 @@ def sign_contract(order: SalesOrder, users: dict[str, User]) -> Contract:
 
 def order_in_state(state: str, users: dict[str, User], **kwargs) -> SalesOrder:
     """An order entered by `users["sales"]` and moved to `state` through the services."""
+    for product, _quantity in kwargs.get("lines") or []:
+        if not product.stock_levels.exists():  # enough stock, so the checks pass on the way
+            stock(product, "1000")
     order = make_order(by=users["sales"], **kwargs)
     for name, role in PATH_TO_STATE[state]:
-        if name == "send_quotation":
+        if name == "checks":  # what the Celery task does after the commit of `submit`
+            assert services.order_run_checks(order_id=order.pk) == "passed"
+        elif name == "send_quotation":
             send_quotation(order, users)
         elif name == "sign_contract":
             sign_contract(order, users)

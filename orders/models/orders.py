@@ -45,6 +45,7 @@ OPEN_STATES = [s for s in S if s not in (S.CLOSED, S.CANCELLED)]
 
 
 class Channel(models.TextChoices):
+    WEB = "web", _("Order desk (web)")
     EMAIL = "email", _("E-mail (scan)")
     FAX = "fax", _("Fax")
     PHONE = "phone", _("Phone (verbal)")
@@ -52,6 +53,20 @@ class Channel(models.TextChoices):
     ESHOP = "eshop", _("E-shop")
     CSV = "csv", _("CSV upload")
     SALES = "sales", _("Sales representative")
+
+
+class ChecksResult(models.TextChoices):
+    """The outcome of the latest automatic checks, kept on the order for cheap conditions."""
+
+    PENDING = "pending", _("Checks pending")
+    PASSED = "passed", _("Checks passed")
+    WARNINGS = "warnings", _("Passed with warnings")
+    FAILED = "failed", _("A check failed")
+    OVERRIDDEN = "overridden", _("Failed check overridden")
+
+
+#: Check outcomes an order can be approved with.
+APPROVABLE_CHECKS = [ChecksResult.PASSED, ChecksResult.WARNINGS, ChecksResult.OVERRIDDEN]
 
 
 def _can_approve(order: SalesOrder, user) -> bool:
@@ -82,6 +97,17 @@ class SalesOrder(FSMModelMixin, models.Model):
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("entered by"), null=True,
                                    blank=True, on_delete=models.SET_NULL, related_name="+")
     checks_done_at = models.DateTimeField(_("checks done"), null=True, blank=True)
+    checks_run = models.PositiveIntegerField(_("check runs"), default=0, editable=False)
+    checks_result = models.CharField(_("checks"), max_length=12, choices=ChecksResult.choices,
+                                     default=ChecksResult.PENDING)
+    confirmation_due = models.DateField(
+        _("written confirmation due"), null=True, blank=True,
+        help_text=_("Set for verbal (phone) orders: the date the customer's written confirmation is due."))
+    confirmed_at = models.DateTimeField(_("written confirmation received"), null=True, blank=True)
+    approval_emailed_at = models.DateTimeField(_("order confirmation e-mailed"), null=True, blank=True,
+                                               editable=False)
+    confirmation_reminder = models.CharField(_("confirmation reminder sent"), max_length=8, blank=True,
+                                             editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -102,6 +128,8 @@ class SalesOrder(FSMModelMixin, models.Model):
             ("submit_order", _("Can submit an order for review")),
             ("hold_order", _("Can put an order on hold")),
             ("approve_order", _("Can approve an order")),
+            ("run_checks", _("Can re-run the automatic checks")),
+            ("override_checks", _("Can override a failed automatic check")),
             ("reject_order", _("Can reject an order")),
             ("fulfil_order", _("Can release an order to fulfilment")),
             ("pack_order", _("Can mark an order ready to ship")),
@@ -130,6 +158,8 @@ class SalesOrder(FSMModelMixin, models.Model):
         missing = []
         if not self.customer_id:
             missing.append("customer")
+        if not self.contact_id:
+            missing.append("contact")
         if not self.has_lines():
             missing.append("lines")
         if not self.delivery_address_id:
@@ -142,6 +172,17 @@ class SalesOrder(FSMModelMixin, models.Model):
 
     def is_complete(self) -> bool:
         return not self.missing_for_submission()
+
+    @property
+    def awaiting_confirmation(self) -> bool:
+        """A verbal order whose written confirmation has not arrived yet."""
+        return self.confirmation_due is not None and self.confirmed_at is None
+
+    def is_confirmed_in_writing(self) -> bool:
+        return not self.awaiting_confirmation
+
+    def checks_cleared(self) -> bool:
+        return self.checks_result in APPROVABLE_CHECKS
 
     def is_paid_in_full(self) -> bool:
         return self.amount_paid >= self.total_amount
@@ -166,12 +207,14 @@ class SalesOrder(FSMModelMixin, models.Model):
                 conditions=[is_complete], permission="orders.submit_order")
     def submit(self) -> None:
         self.checks_done_at = None
+        self.checks_result = ChecksResult.PENDING
 
     @transition(field=state, source=S.SUBMITTED, target=S.ON_HOLD, permission="orders.hold_order")
     def hold(self) -> None:
         pass
 
-    @transition(field=state, source=[S.SUBMITTED, S.ON_HOLD], target=S.APPROVED, permission=_can_approve)
+    @transition(field=state, source=[S.SUBMITTED, S.ON_HOLD], target=S.APPROVED, conditions=[checks_cleared],
+                permission=_can_approve)
     def approve(self) -> None:
         pass
 
@@ -188,11 +231,13 @@ class SalesOrder(FSMModelMixin, models.Model):
     def mark_ready(self) -> None:
         pass
 
-    @transition(field=state, source=S.READY_TO_SHIP, target=S.PARTIALLY_SHIPPED, permission="orders.ship_order")
+    @transition(field=state, source=S.READY_TO_SHIP, target=S.PARTIALLY_SHIPPED,
+                conditions=[is_confirmed_in_writing], permission="orders.ship_order")
     def ship_partial(self) -> None:
         pass
 
-    @transition(field=state, source=S.READY_TO_SHIP, target=S.SHIPPED, permission="orders.ship_order")
+    @transition(field=state, source=S.READY_TO_SHIP, target=S.SHIPPED, conditions=[is_confirmed_in_writing],
+                permission="orders.ship_order")
     def ship(self) -> None:
         pass
 
@@ -223,6 +268,8 @@ class SalesOrderLine(models.Model):
     quantity = models.DecimalField(_("quantity"), max_digits=QTY_DIGITS, decimal_places=QTY_PLACES)
     unit_price = models.DecimalField(_("unit price"), max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
     discount_percent = models.DecimalField(_("discount %"), max_digits=5, decimal_places=2, default=0)
+    promise_date = models.DateField(_("promise date"), null=True, blank=True,
+                                    help_text=_("When this line can be delivered, from the availability check."))
 
     class Meta:
         verbose_name = _("order line")
@@ -243,6 +290,54 @@ class SalesOrderLine(models.Model):
     def line_total(self) -> Decimal:
         gross = self.quantity * self.unit_price
         return quantize(gross * (Decimal(100) - self.discount_percent) / Decimal(100))
+
+
+class CheckKind(models.TextChoices):
+    CREDIT = "credit", _("Credit")
+    AVAILABILITY = "availability", _("Stock / capacity by date")
+
+
+class CheckOutcome(models.TextChoices):
+    PASS = "pass", _("Pass")
+    WARNING = "warning", _("Warning")
+    FAIL = "fail", _("Fail")
+
+
+class ReviewCheck(models.Model):
+    """One automatic check of one run on an order: its result, what it found and the
+    data it saw. A failed check can be overridden by someone with the permission, with a
+    written reason."""
+
+    order = models.ForeignKey(SalesOrder, verbose_name=_("order"), on_delete=models.CASCADE, related_name="checks")
+    run = models.PositiveIntegerField(_("run"))
+    kind = models.CharField(_("check"), max_length=16, choices=CheckKind.choices)
+    result = models.CharField(_("result"), max_length=8, choices=CheckOutcome.choices)
+    summary = models.TextField(_("findings"), blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    seen = models.JSONField(_("data seen"), default=dict, blank=True)
+    checked_at = models.DateTimeField(_("checked"), auto_now_add=True)
+    overridden_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("overridden by"), null=True,
+                                      blank=True, on_delete=models.SET_NULL, related_name="+")
+    overridden_at = models.DateTimeField(_("overridden"), null=True, blank=True)
+    override_reason = models.TextField(_("override reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("review check")
+        verbose_name_plural = _("review checks")
+        ordering = ["order_id", "-run", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "run", "kind"], name="one_check_per_kind_and_run"),
+            models.CheckConstraint(
+                condition=Q(overridden_at__isnull=True) | (Q(result="fail") & ~Q(override_reason="")),
+                name="only_failed_checks_overridden_with_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} #{self.run} {self.kind}: {self.result}"
+
+    @property
+    def is_blocking(self) -> bool:
+        return self.result == CheckOutcome.FAIL and self.overridden_at is None
 
 
 class OrderEvent(models.Model):

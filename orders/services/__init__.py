@@ -10,16 +10,21 @@ from .contracts import (  # noqa: F401
     contract_update,
 )
 from .core import (  # noqa: F401
-    EXPOSURE_STATES,
     LineInput,
     next_document_number,
-    order_create,
     order_record_payment,
-    order_run_checks,
     order_transition,
-    orders_awaiting_checks,
 )
 from .inquiries import NeedInput, inquiry_create, inquiry_update_needs, order_add_note  # noqa: F401
+from .intake import (  # noqa: F401
+    ImportReport,
+    RowError,
+    order_confirm_in_writing,
+    order_create,
+    order_update,
+    orders_import_csv,
+    verbal_orders_remind,
+)
 from .quotations import (  # noqa: F401
     quotation_create,
     quotation_record_decision,
@@ -31,4 +36,11 @@ from .quotations import (  # noqa: F401
     quotations_expire,
     quotations_remind_expiring,
     required_signoffs,
+)
+from .review import (  # noqa: F401
+    EXPOSURE_STATES,
+    order_override_check,
+    order_request_checks,
+    order_run_checks,
+    orders_awaiting_checks,
 )

@@ -9,28 +9,22 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Address, Contact, Customer
 from customers.selectors import customers_visible_to
-from inventory.models import Product, StockLevel, SupplyType
+from inventory.models import Product
 from oms.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from oms.money import quantize
 
 from ..locks import lock_order
-from ..models import Channel, NumberSequence, OrderEvent, OrderState, SalesOrder, SalesOrderLine
+from ..models import Channel, NumberSequence, OrderEvent, SalesOrder, SalesOrderLine
 from ..selectors import order_is_visible_to
 from ..transitions import TRANSITIONS
 
 logger = logging.getLogger(__name__)
 
-#: Orders whose value counts against the customer's credit: accepted, not yet paid up.
-EXPOSURE_STATES = [
-    OrderState.APPROVED, OrderState.IN_FULFILMENT, OrderState.READY_TO_SHIP, OrderState.PARTIALLY_SHIPPED,
-    OrderState.SHIPPED, OrderState.DELIVERED, OrderState.INVOICED,
-]
 
 
 @dataclass(frozen=True)
@@ -82,19 +76,31 @@ def to_decimal(value: Any) -> Decimal | None:
         return None
 
 
-def validate_lines(lines: list[LineInput], errors: dict[str, list[str]], *, model: type = SalesOrderLine) -> list:
+def validate_lines(lines: list[LineInput], errors: dict[str, list[str]], *, model: type = SalesOrderLine,
+                   agreed_prices: dict[int, tuple[Decimal, Decimal]] | None = None) -> list:
     """Check every line, adding problems to `errors` under `lines.<index>.<field>`, and
-    return unsaved `model` rows (order lines, quotation lines) numbered from 1."""
+    return unsaved `model` rows (order lines, quotation lines) numbered from 1.
+
+    A line without a unit price gets the customer's agreed price and discount where
+    `agreed_prices` (product id → (price, discount)) has one, else the list price."""
     built = []
+    agreed_prices = agreed_prices or {}
     for index, line in enumerate(lines):
         prefix = f"lines.{index}"
         quantity = to_decimal(line.quantity)
         if quantity is None or not quantity.is_finite() or quantity <= 0:
             errors.setdefault(f"{prefix}.quantity", []).append(_("Quantity must be greater than zero."))
-        price = line.product.list_price if line.unit_price is None else to_decimal(line.unit_price)
+        discount = to_decimal(line.discount_percent)
+        if line.unit_price is not None:
+            price = to_decimal(line.unit_price)
+        elif line.product.pk in agreed_prices:
+            price, agreed_discount = agreed_prices[line.product.pk]
+            if discount == 0:
+                discount = agreed_discount
+        else:
+            price = line.product.list_price
         if price is None or not price.is_finite() or price < 0:
             errors.setdefault(f"{prefix}.unit_price", []).append(_("Unit price cannot be negative."))
-        discount = to_decimal(line.discount_percent)
         if discount is None or not discount.is_finite() or not (0 <= discount <= 100):
             errors.setdefault(f"{prefix}.discount_percent", []).append(_("Discount must be between 0 and 100."))
         if not line.product.is_active:
@@ -130,7 +136,8 @@ def order_header_errors(customer: Customer, *, delivery_address: Address | None,
 
 def insert_order(*, by: Any, customer: Customer, channel: str, requested_date: datetime.date | None,
                  delivery_address: Address | None, contact: Contact | None, payment_terms: str | None,
-                 currency: str | None, customer_reference: str, notes: str, total: Decimal) -> SalesOrder:
+                 currency: str | None, customer_reference: str, notes: str, total: Decimal,
+                 confirmation_due: datetime.date | None = None) -> SalesOrder:
     """Save a new order in `inquiry` with the customer's defaults filled in.
 
     Precondition: the caller checked the input (`order_header_errors`) and runs inside a
@@ -144,43 +151,9 @@ def insert_order(*, by: Any, customer: Customer, channel: str, requested_date: d
         requested_date=requested_date, delivery_address=delivery_address,
         payment_terms=payment_terms or customer.payment_terms, currency=currency or customer.currency,
         customer_reference=customer_reference, notes=notes, entered_by=by, total_amount=total,
+        confirmation_due=confirmation_due,
     )
     order.save()
-    return order
-
-
-def order_create(*, by: Any, customer: Customer, lines: list[LineInput], channel: str = Channel.SALES,
-                 requested_date: datetime.date | None = None, delivery_address: Address | None = None,
-                 contact: Contact | None = None, payment_terms: str | None = None, currency: str | None = None,
-                 customer_reference: str = "", notes: str = "", submit: bool = False) -> SalesOrder:
-    """Create an order in `inquiry` (a draft), or — with `submit=True`, for orders that arrive
-    already agreed (API, e-shop, repeat orders) — straight through to `submitted`.
-
-    Checks the caller may create orders for this customer, validates every field and line
-    and reports all problems at once; nothing is written when anything is wrong.
-    """
-    check_may_create_orders(by, customer)
-    errors = order_header_errors(customer, delivery_address=delivery_address, contact=contact,
-                                 requested_date=requested_date, channel=channel)
-    line_rows = validate_lines(lines, errors)
-    if errors:
-        raise ValidationFailed(errors=errors)
-
-    with transaction.atomic(durable=True):
-        order = insert_order(
-            by=by, customer=customer, channel=channel, requested_date=requested_date,
-            delivery_address=delivery_address, contact=contact, payment_terms=payment_terms, currency=currency,
-            customer_reference=customer_reference, notes=notes,
-            total=sum((row.line_total for row in line_rows), Decimal(0)),
-        )
-        for row in line_rows:
-            row.order = order
-        SalesOrderLine.objects.bulk_create(line_rows)
-        record_event(order, kind="created", by=by, to_state=order.state,
-                     payload={"channel": channel, "lines": len(line_rows)})
-        if submit:
-            check_transition(order, "submit", by=by, reason="")
-            apply_transition(order, "submit", by=by, reason="")
     return order
 
 
@@ -202,6 +175,13 @@ def _incomplete(order: SalesOrder) -> TransitionNotAllowed:
 #: Why each FSM condition (by its function name) refused a transition, as an error.
 _CONDITION_ERRORS = {
     "is_complete": _incomplete,
+    "checks_cleared": lambda order: TransitionNotAllowed(
+        _("The automatic checks have not run yet.") if order.checks_result == "pending"
+        else _("A failed check must be overridden (with a reason) before the order can be approved."),
+        code="checks_not_cleared", extra={"checks_result": order.checks_result}),
+    "is_confirmed_in_writing": lambda order: TransitionNotAllowed(
+        _("This verbal order cannot leave the warehouse before the customer's written confirmation arrives."),
+        code="awaiting_written_confirmation"),
     "is_paid_in_full": lambda order: TransitionNotAllowed(_("The order is not paid in full."),
                                                           code="order_not_paid"),
 }
@@ -252,16 +232,24 @@ def apply_transition(order: SalesOrder, name: str, *, by: Any, reason: str, payl
     order.save()
     record_event(order, kind=name, by=by, from_state=from_state, to_state=order.state,
                   reason=reason.strip(), payload=payload)
+    order_id = order.pk
     if name == "submit":
-        order_id = order.pk
-        transaction.on_commit(lambda: _enqueue_checks(order_id), robust=True)
+        transaction.on_commit(lambda: enqueue_checks(order_id), robust=True)
+    elif name == "approve":
+        transaction.on_commit(lambda: _enqueue_confirmation(order_id), robust=True)
 
 
-def _enqueue_checks(order_id: int) -> None:
+def enqueue_checks(order_id: int) -> None:
     from ..tasks import order_checks_run
 
     # A broker outage here loses nothing: the beat sweep re-enqueues unchecked orders.
     order_checks_run.delay(order_id)
+
+
+def _enqueue_confirmation(order_id: int) -> None:
+    from ..tasks import order_confirmation_email
+
+    order_confirmation_email.delay(order_id)
 
 
 def lock_visible_order(order_id: int, by: Any) -> SalesOrder:
@@ -309,85 +297,9 @@ def order_record_payment(*, order_id: int, amount: Decimal, by: Any, reference: 
                 _("Only %(amount)s is outstanding.") % {"amount": outstanding}]})
         order.amount_paid += value
         order.save(update_fields=["amount_paid", "updated_at"])
+        # the customer now has a payment history (the credit check stops asking for prepayment)
+        Customer.objects.filter(pk=order.customer_id, first_paid_on__isnull=True).update(
+            first_paid_on=timezone.localdate())
         record_event(order, kind="payment", by=by, reason=reference,
                       payload={"amount": str(value), "outstanding": str(outstanding - value)})
     return order
-
-
-# --- automatic checks (run by a Celery task) -----------------------------------------------
-
-def _credit_check(order: SalesOrder) -> dict[str, Any]:
-    customer = order.customer
-    open_value = (
-        SalesOrder.objects.filter(customer=customer, state__in=EXPOSURE_STATES)
-        .exclude(pk=order.pk)
-        .aggregate(total=Sum("total_amount"), paid=Sum("amount_paid"))
-    )
-    exposure = (open_value["total"] or Decimal(0)) - (open_value["paid"] or Decimal(0))
-    needed = exposure + order.total_amount - order.amount_paid
-    result: dict[str, Any] = {
-        "exposure": str(exposure), "order_total": str(order.total_amount),
-        "credit_limit": str(customer.credit_limit), "passed": True, "problems": [],
-    }
-    if customer.prepayment_required and order.amount_paid < order.total_amount:
-        result["passed"] = False
-        result["problems"].append(_("Prepayment is required from this customer."))
-    if needed > customer.credit_limit:
-        result["passed"] = False
-        result["problems"].append(
-            _("Credit limit exceeded: exposure with this order %(exposure)s, limit %(limit)s.")
-            % {"exposure": quantize(needed), "limit": customer.credit_limit})
-    return result
-
-
-def _stock_check(order: SalesOrder) -> dict[str, Any]:
-    lines = [line for line in order.lines.select_related("product") if line.product.supply_type == SupplyType.STOCK]
-    available = {
-        row["product_id"]: (row["on_hand"] or 0) - (row["reserved"] or 0)
-        for row in StockLevel.objects.filter(product_id__in=[line.product_id for line in lines])
-        .values("product_id").annotate(on_hand=Sum("on_hand"), reserved=Sum("reserved"))
-    }
-    shortages = []
-    for line in lines:
-        have = available.get(line.product_id, Decimal(0))
-        if have < line.quantity:
-            shortages.append({"sku": line.product.sku, "needed": str(line.quantity), "available": str(have)})
-    problems = [
-        _("Not enough stock of %(sku)s: %(needed)s needed, %(available)s available.") % short
-        for short in shortages
-    ]
-    return {"passed": not shortages, "shortages": shortages, "problems": problems}
-
-
-def order_run_checks(*, order_id: int) -> str:
-    """The automatic review checks (credit, stock) of a submitted order.
-
-    Idempotent: an order that has left `submitted`, or was already checked since it was
-    submitted, is left alone. A failing check puts the order on hold with the reasons.
-    Returns what happened: "passed", "on_hold" or "skipped".
-    """
-    with transaction.atomic(durable=True):
-        try:
-            order = lock_order(order_id)
-        except SalesOrder.DoesNotExist:
-            return "skipped"
-        if order.state != OrderState.SUBMITTED or order.checks_done_at is not None:
-            return "skipped"
-        results = {"credit": _credit_check(order), "stock": _stock_check(order)}
-        problems = results["credit"]["problems"] + results["stock"]["problems"]
-        order.checks_done_at = timezone.now()
-        if problems:
-            apply_transition(order, "hold", by=None, reason="\n".join(problems), payload=results)
-            return "on_hold"
-        order.save(update_fields=["checks_done_at", "updated_at"])
-        record_event(order, kind="checks_passed", from_state=order.state, to_state=order.state, payload=results)
-        return "passed"
-
-
-def orders_awaiting_checks(*, older_than: datetime.timedelta) -> list[int]:
-    """Ids of submitted orders whose checks have not run (lost enqueue, broker outage)."""
-    cutoff = timezone.now() - older_than
-    return list(
-        SalesOrder.objects.filter(state=OrderState.SUBMITTED, checks_done_at__isnull=True, updated_at__lt=cutoff)
-        .order_by("pk").values_list("pk", flat=True)[:500]
-    )

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from oms.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
 from orders import services
-from orders.models import OrderEvent, OrderState, SalesOrder
-from tests.factories import CustomerFactory, ProductFactory, make_order, make_user, order_in_state, stock
+from orders.models import OrderState, SalesOrder
+from tests.factories import CustomerFactory, ProductFactory, make_order, make_user, order_in_state
 
 pytestmark = pytest.mark.django_db
 
@@ -100,62 +100,6 @@ def test_payment_refused_on_a_cancelled_order(users):
     order = order_in_state("cancelled", users)
     with pytest.raises(TransitionNotAllowed):
         services.order_record_payment(order_id=order.pk, amount=Decimal("1"), by=users["reviewer"])
-
-
-# --- automatic checks ---------------------------------------------------------------------
-
-def test_submit_schedules_the_checks_after_commit(users, django_capture_on_commit_callbacks):
-    product = ProductFactory()
-    stock(product, "10")
-    order = make_order(by=users["sales"], lines=[(product, "4")])
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        services.order_transition(order_id=order.pk, name="submit", by=users["sales"])
-    assert len(callbacks) == 1
-    order.refresh_from_db()
-    assert order.state == OrderState.SUBMITTED
-    assert order.checks_done_at is not None
-    event = order.events.get(kind="checks_passed")
-    assert event.payload["stock"]["passed"] and event.payload["credit"]["passed"]
-
-
-def test_checks_put_an_order_short_of_stock_on_hold_with_the_reason(users):
-    product = ProductFactory(sku="GB-TEST")
-    stock(product, "3")
-    order = make_order(by=users["sales"], lines=[(product, "5")], submit=False)
-    services.order_transition(order_id=order.pk, name="submit", by=users["sales"])
-    assert services.order_run_checks(order_id=order.pk) == "on_hold"
-    order.refresh_from_db()
-    assert order.state == OrderState.ON_HOLD
-    hold = order.events.get(kind="hold")
-    assert hold.by is None and "GB-TEST" in hold.reason
-    assert hold.payload["stock"]["shortages"] == [{"sku": "GB-TEST", "needed": "5.000", "available": "3.000"}]
-
-
-def test_checks_hold_an_order_over_the_credit_limit(users):
-    customer = CustomerFactory(owner=users["sales"], credit_limit=Decimal("150"))
-    product = ProductFactory(list_price=Decimal("100"))
-    stock(product, "100")
-    order = make_order(by=users["sales"], customer=customer, lines=[(product, "2")], submit=True)
-    assert services.order_run_checks(order_id=order.pk) == "on_hold"
-    assert "Credit limit exceeded" in OrderEvent.objects.get(order=order, kind="hold").reason
-
-
-def test_checks_hold_an_order_of_a_prepayment_customer(users):
-    customer = CustomerFactory(owner=users["sales"], prepayment_required=True)
-    product = ProductFactory()
-    stock(product, "100")
-    order = make_order(by=users["sales"], customer=customer, lines=[(product, "1")], submit=True)
-    assert services.order_run_checks(order_id=order.pk) == "on_hold"
-
-
-def test_checks_are_idempotent(users):
-    product = ProductFactory()
-    stock(product, "10")
-    order = make_order(by=users["sales"], lines=[(product, "1")], submit=True)
-    assert services.order_run_checks(order_id=order.pk) == "passed"
-    assert services.order_run_checks(order_id=order.pk) == "skipped"
-    assert services.order_run_checks(order_id=10**9) == "skipped"
-    assert order.events.filter(kind="checks_passed").count() == 1
 
 
 def test_sweep_finds_submitted_orders_whose_checks_never_ran(users):

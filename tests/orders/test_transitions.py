@@ -109,6 +109,8 @@ def test_the_user_who_entered_an_order_cannot_approve_it(users):
     reviewer_who_enters = make_user("reviewer")
     reviewer_who_enters.groups.add(*users["order_desk"].groups.all())
     order = make_order(by=reviewer_who_enters, customer=CustomerFactory(), submit=True)
+    services.order_run_checks(order_id=order.pk)
+    order.refresh_from_db()
     assert "approve" not in selectors.available_transitions(order, reviewer_who_enters)
     with pytest.raises(PermissionDenied) as refused:
         services.order_transition(order_id=order.pk, name="approve", by=reviewer_who_enters)

@@ -291,3 +291,68 @@ def agreed_prices(customer_id: int, product_ids: list[int]) -> dict[int, tuple]:
     for product_id, unit_price, discount in rows:
         prices.setdefault(product_id, (unit_price, discount))
     return prices
+
+
+# --- review ---------------------------------------------------------------------------------------
+
+#: Customer tiers, most important first (the queue's first sort key until orders carry a
+#: priority score of their own).
+TIER_RANK = {"A": 0, "B": 1, "C": 2}
+
+
+def latest_checks(order: SalesOrder) -> list:
+    """The checks of the order's latest run, from the prefetched `checks`."""
+    return [check for check in order.checks.all() if check.run == order.checks_run]
+
+
+def approval_queue(user: Any) -> QuerySet[SalesOrder]:
+    """Orders in review (submitted, on hold) for the approval queue, highest priority
+    first: customer tier, then the requested date, then the oldest. Lines, their
+    products, the latest checks and the signed contract's lines come prefetched, so the
+    queue costs a fixed number of queries however long it is."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    from .models import Contract, QuotationLine, ReviewCheck
+
+    tier_rank = Case(*[When(customer__tier=tier, then=Value(rank)) for tier, rank in TIER_RANK.items()],
+                     default=Value(len(TIER_RANK)), output_field=IntegerField())
+    return (
+        orders_visible_to(user).filter(state__in=["submitted", "on_hold"])
+        .select_related("customer", "entered_by", "contact", "delivery_address")
+        .prefetch_related(
+            Prefetch("lines", queryset=SalesOrderLine.objects.select_related("product").order_by("line_no")),
+            Prefetch("checks", queryset=ReviewCheck.objects.select_related("overridden_by").order_by("-run", "kind")),
+            Prefetch("contracts", queryset=Contract.objects.filter(state="signed").prefetch_related(
+                Prefetch("quotation__lines", queryset=QuotationLine.objects.select_related("product")
+                         .order_by("line_no"))), to_attr="signed_contracts"),
+        )
+        .annotate(tier_rank=tier_rank)
+        .order_by("tier_rank", "requested_date", "created_at", "id")
+    )
+
+
+def contract_differences(order: SalesOrder) -> list[dict[str, Any]]:
+    """How the order differs from its signed contract, line by product: quantities and
+    net prices that changed, products added or dropped. Reads prefetched data only."""
+    contracts = getattr(order, "signed_contracts", None)
+    if not contracts:
+        return []
+    agreed = {line.product_id: line for line in contracts[0].quotation.lines.all()}
+    ordered = {line.product_id: line for line in order.lines.all()}
+    differences = []
+    for product_id, line in ordered.items():
+        contract_line = agreed.get(product_id)
+        if contract_line is None:
+            differences.append({"sku": line.product.sku, "kind": "added", "order": str(line.quantity)})
+            continue
+        if line.quantity != contract_line.quantity:
+            differences.append({"sku": line.product.sku, "kind": "quantity", "contract": str(contract_line.quantity),
+                                "order": str(line.quantity)})
+        if line.line_total / line.quantity != contract_line.line_total / contract_line.quantity:
+            differences.append({"sku": line.product.sku, "kind": "price",
+                                "contract": str(contract_line.net_unit_price.quantize(line.unit_price)),
+                                "order": str((line.line_total / line.quantity).quantize(line.unit_price))})
+    for product_id, line in agreed.items():
+        if product_id not in ordered:
+            differences.append({"sku": line.product.sku, "kind": "dropped", "contract": str(line.quantity)})
+    return differences

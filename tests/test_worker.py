@@ -14,14 +14,15 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.utils import timezone
 
 from oms.celery import app as celery_app
 from oms.health import HEARTBEAT_KEY
 from oms.tasks import heartbeat
 from orders import services
-from orders.models import OrderState
-from orders.tasks import order_checks_run
-from tests.factories import ProductFactory, make_order, make_user, stock
+from orders.models import OrderState, ReviewCheck
+from orders.tasks import order_checks_run, order_confirmation_email
+from tests.factories import CustomerFactory, ProductFactory, make_order, make_user, stock
 
 ROOT = Path(__file__).resolve().parent.parent
 TASK_TIMEOUT = 60
@@ -91,6 +92,36 @@ def test_worker_puts_an_order_short_of_stock_on_hold(live_worker):
     order.refresh_from_db()
     assert order.state == OrderState.ON_HOLD
     assert "SHORT-1" in order.events.get(kind="hold").reason
+
+
+def test_review_path_hold_rerun_approve_and_confirmation_with_a_real_worker(live_worker):
+    """submit → checks (worker) → on hold for prepayment → paid → re-run (worker) → approve
+    → the confirmation e-mail task (worker), each exactly once."""
+    desk, reviewer = make_user("order_desk"), make_user("reviewer")
+    customer = CustomerFactory(first_paid_on=None)  # new: must prepay
+    product = ProductFactory(sku="RW-1", list_price=Decimal("10"))
+    stock(product, "100")
+    order = make_order(by=desk, customer=customer, lines=[(product, "3")])
+    services.order_transition(order_id=order.pk, name="submit", by=desk)
+    assert order_checks_run.delay(order.pk).get(timeout=TASK_TIMEOUT) == "skipped"  # the first one ran
+    order.refresh_from_db()
+    assert (order.state, order.checks_result, order.checks_run) == (OrderState.ON_HOLD, "failed", 1)
+    checks = {c.kind: c for c in ReviewCheck.objects.filter(order=order)}
+    assert checks["credit"].result == "fail" and "Prepayment of 30.00 required" in checks["credit"].summary
+    assert checks["availability"].result == "pass"
+    assert order.lines.get().promise_date == timezone.localdate()
+
+    services.order_record_payment(order_id=order.pk, amount=Decimal("30"), by=reviewer)
+    services.order_request_checks(order_id=order.pk, by=reviewer)
+    assert order_checks_run.delay(order.pk).get(timeout=TASK_TIMEOUT) == "skipped"
+    order.refresh_from_db()
+    assert (order.checks_run, order.checks_result) == (2, "passed")
+    assert ReviewCheck.objects.filter(order=order).count() == 4
+
+    services.order_transition(order_id=order.pk, name="approve", by=reviewer)
+    assert order_confirmation_email.delay(order.pk).get(timeout=TASK_TIMEOUT) is False  # sent once already
+    order.refresh_from_db()
+    assert order.state == OrderState.APPROVED and order.approval_emailed_at is not None
 
 
 def test_heartbeat_task_writes_to_the_shared_cache(live_worker):

@@ -99,8 +99,8 @@ def order_create(*, by: Any, customer: Customer, lines: list[LineInput], channel
         SalesOrderLine.objects.bulk_create(line_rows)
         record_event(order, kind="created", by=by, to_state=order.state,
                      payload={"channel": channel, "lines": len(line_rows),
-                              "agreed_prices": sorted(row.product.sku for row in line_rows
-                                                      if row.product_id in prices)})
+                              "agreed_prices": sorted({row.product.sku for row, line in zip(line_rows, lines)
+                                                       if line.unit_price is None and row.product_id in prices})})
         if scan is not None:
             content, content_type = scan
             attachment = attachment_store(order=order, kind=AttachmentKind.ORDER_DOCUMENT, content=content,

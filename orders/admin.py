@@ -16,6 +16,7 @@ from .models import (
     QuotationLine,
     QuotationPolicy,
     QuotationSignoff,
+    ReviewCheck,
     SalesOrder,
     SalesOrderLine,
 )
@@ -78,6 +79,23 @@ class NoteInline(ReadOnlyInline):
     readonly_fields = ["at"]
 
 
+
+class ReviewCheckInline(ReadOnlyInline):
+    model = ReviewCheck
+    fields = ["run", "kind", "result", "summary", "checked_at", "overridden_by", "override_reason"]
+    readonly_fields = ["checked_at"]
+
+
+@admin.register(ReviewCheck)
+class ReviewCheckAdmin(ReadOnlyAdmin):
+    """The automatic checks and their overrides: a record, changed only by the review services."""
+
+    list_display = ["order", "run", "kind", "result", "checked_at", "overridden_by"]
+    list_filter = ["kind", "result"]
+    search_fields = ["order__number"]
+    list_select_related = ["order", "overridden_by"]
+
+
 @admin.register(SalesOrder)
 class SalesOrderAdmin(admin.ModelAdmin):
     list_display = ["number", "customer", "state", "channel", "requested_date", "total_amount", "created_at"]
@@ -85,9 +103,9 @@ class SalesOrderAdmin(admin.ModelAdmin):
     search_fields = ["number", "customer__code", "customer__name", "customer_reference"]
     list_select_related = ["customer"]
     readonly_fields = ["number", "state", "total_amount", "amount_paid", "entered_by", "checks_done_at",
-                       "created_at", "updated_at"]
+                       "checks_result", "confirmation_due", "confirmed_at", "created_at", "updated_at"]
     raw_id_fields = ["customer", "contact", "delivery_address"]
-    inlines = [SalesOrderLineInline, NeedInline, NoteInline, OrderEventInline]
+    inlines = [SalesOrderLineInline, NeedInline, NoteInline, ReviewCheckInline, OrderEventInline]
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request) -> bool:

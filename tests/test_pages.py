@@ -180,10 +180,28 @@ def test_health_endpoint_reports_database_and_cache():
 def test_admin_lists_every_model(users, admin_client):
     for path in ["customers/customer", "customers/contact", "customers/address", "inventory/product",
                  "inventory/warehouse", "inventory/stocklevel", "orders/salesorder", "orders/salesorderline",
-                 "orders/orderevent", "orders/numbersequence"]:
+                 "orders/orderevent", "orders/numbersequence", "orders/reviewcheck", "orders/quotation",
+                 "orders/contract", "orders/contracttemplate", "orders/quotationpolicy", "orders/attachment"]:
         assert admin_client.get(f"/admin/{path}/").status_code == 200, path
     order = order_in_state("submitted", users)
     assert admin_client.get(f"/admin/orders/salesorder/{order.pk}/change/").status_code == 200
+
+
+def test_the_admin_cannot_approve_an_order_or_edit_its_checks(users, admin_client):
+    """Separation of duties holds in the admin too: state, checks and their overrides are
+    read-only there, so nobody approves or overrides through the admin."""
+    order = order_in_state("on_hold", users)
+    url = f"/admin/orders/salesorder/{order.pk}/change/"
+    form = admin_client.get(url).content.decode()
+    assert 'name="state"' not in form and 'name="checks_result"' not in form
+    admin_client.post(url, {"state": "approved", "checks_result": "overridden"})
+    order.refresh_from_db()
+    assert (order.state, order.checks_result) == (OrderState.ON_HOLD, "passed")
+    check = order.checks.first()
+    admin_client.post(f"/admin/orders/reviewcheck/{check.pk}/change/",
+                      {"override_reason": "via admin", "result": "pass"})
+    check.refresh_from_db()
+    assert (check.override_reason, check.result) == ("", "pass") and check.overridden_at is None
 
 
 def test_prepayment_can_be_recorded_before_delivery_but_not_after_closing(users):

@@ -99,7 +99,7 @@ def order_create(*, by: Any, customer: Customer, lines: list[LineInput], channel
         SalesOrderLine.objects.bulk_create(line_rows)
         record_event(order, kind="created", by=by, to_state=order.state,
                      payload={"channel": channel, "lines": len(line_rows),
-                              "agreed_prices": sorted({row.product.sku for row, line in zip(line_rows, lines)
+                              "agreed_prices": sorted({row.product.sku for row, line in zip(line_rows, lines, strict=True)
                                                        if line.unit_price is None and row.product_id in prices})})
         if scan is not None:
             content, content_type = scan

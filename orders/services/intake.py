@@ -97,10 +97,10 @@ def order_create(*, by: Any, customer: Customer, lines: list[LineInput], channel
         for row in line_rows:
             row.order = order
         SalesOrderLine.objects.bulk_create(line_rows)
+        agreed = {row.product.sku for row, line in zip(line_rows, lines, strict=True)
+                  if line.unit_price is None and row.product_id in prices}
         record_event(order, kind="created", by=by, to_state=order.state,
-                     payload={"channel": channel, "lines": len(line_rows),
-                              "agreed_prices": sorted({row.product.sku for row, line in zip(line_rows, lines, strict=True)
-                                                       if line.unit_price is None and row.product_id in prices})})
+                     payload={"channel": channel, "lines": len(line_rows), "agreed_prices": sorted(agreed)})
         if scan is not None:
             content, content_type = scan
             attachment = attachment_store(order=order, kind=AttachmentKind.ORDER_DOCUMENT, content=content,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from rest_framework import mixins, serializers, viewsets
 
 from oms.api import ServiceWriteMixin
@@ -55,10 +55,15 @@ class CustomerFilter(django_filters.FilterSet):
     code = django_filters.CharFilter(field_name="code", lookup_expr="iexact")
     name = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
     owner = django_filters.CharFilter(field_name="owner__username")
+    search = django_filters.CharFilter(method="filter_search", label="Code or name contains")
 
     class Meta:
         model = Customer
         fields = ["code", "name", "tier", "is_active", "owner"]
+
+    def filter_search(self, queryset: QuerySet[Customer], name: str, value: str) -> QuerySet[Customer]:
+        value = value.strip()
+        return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value)) if value else queryset
 
 
 class CustomerViewSet(ServiceWriteMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,

@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 from customers.api import CustomerViewSet
 from inventory.api import ProductViewSet, StockLevelViewSet, WarehouseViewSet
 from orders.api import OrderViewSet
+from orders.api_intake import OrderIntakeViewSet, OrderReviewViewSet
 from orders.api_preorder import (
     AttachmentViewSet,
     ContractViewSet,
@@ -26,6 +27,10 @@ router.register("warehouses", WarehouseViewSet, basename="warehouse")
 router.register("stock", StockLevelViewSet, basename="stock")
 # only /orders/{id}/notes/ and /needs/; registered first so the API root keeps linking the orders list
 router.register("orders", OrderPreorderViewSet, basename="order-preorder")
+# /orders/import/, /orders/review-queue/ and /orders/{id}/confirmation/, /checks/…: before the
+# order detail route, which would otherwise take `import` and `review-queue` for an id
+router.register("orders", OrderIntakeViewSet, basename="order-intake")
+router.register("orders", OrderReviewViewSet, basename="order-review")
 router.register("orders", OrderViewSet, basename="order")
 router.register("inquiries", InquiryViewSet, basename="inquiry")
 router.register("quotations", QuotationViewSet, basename="quotation")

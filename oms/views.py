@@ -28,6 +28,12 @@ ROLE_QUEUES: dict[str, tuple[object, list[str]]] = {
     roles.INTEGRATION: (_("Orders"), OPEN_STATES),
 }
 QUEUE_PREVIEW = 8
+#: Quick links a role starts its work with: (URL name, label, button style, permission).
+ROLE_ACTIONS: dict[str, list[tuple[str, object, str, str]]] = {
+    roles.ORDER_DESK: [("orders:new", _("New order"), "primary", "orders.add_salesorder"),
+                       ("orders:import", _("Import CSV"), "neutral", "orders.add_salesorder")],
+    roles.SALES: [("orders:new", _("New order"), "neutral", "orders.add_salesorder")],
+}
 
 
 @login_required
@@ -48,8 +54,12 @@ def home(request: HttpRequest) -> HttpResponse:
             "states": [(state, S(state).label, counts.get(state, 0)) for state in states],
             "orders": orders,
             "total": sum(counts.values()),
+            "actions": [(url, label, style) for url, label, style, perm in ROLE_ACTIONS.get(role, [])
+                        if user.has_perm(perm)],
         })
     may_sign_off = any(user.has_perm(perm) for perm in SIGNOFF_PERMISSIONS.values())
+    may_review = user.has_perm("orders.approve_order") or user.has_perm("orders.override_checks")
+    review_counts = order_selectors.order_counts_by_state(user, [S.SUBMITTED, S.ON_HOLD]) if may_review else {}
     return render(request, "home.html", {
         "sections": sections,
         "signoffs": order_selectors.signoffs_awaiting(user)[:QUEUE_PREVIEW] if may_sign_off else None,
@@ -57,6 +67,8 @@ def home(request: HttpRequest) -> HttpResponse:
                              if user.has_perm("orders.review_contract") else None),
         "show_prices": order_selectors.can_see_prices(user),
         "is_integration": roles.INTEGRATION in user_roles,
+        "approval_waiting": sum(review_counts.values()) if may_review else None,
+        "approval_on_hold": review_counts.get(S.ON_HOLD, 0),
     })
 
 

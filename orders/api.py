@@ -1,13 +1,18 @@
-"""Orders API: list, detail, create (optionally straight to `submitted`) and transitions."""
+"""Orders API: list, detail, create from every channel (optionally straight to
+`submitted`), revision of drafts and rejected orders, and transitions. The review and
+intake actions on an order (checks, written confirmation, CSV import, approval queue)
+are in `orders.api_intake`."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+from typing import Any
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -16,17 +21,20 @@ from rest_framework.response import Response
 
 from customers.models import Address, Contact, Customer
 from inventory.models import Product
+from oms.api import problems
 from oms.money import Currency, PaymentTerms
 
 from . import selectors, services
 from .models import (
     Channel,
+    CheckKind,
     Contract,
     InquiryLine,
     OrderEvent,
     OrderNote,
     OrderState,
     Quotation,
+    ReviewCheck,
     SalesOrder,
     SalesOrderLine,
 )
@@ -44,7 +52,7 @@ class OrderLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = SalesOrderLine
         fields = ["line_no", "product", "sku", "product_name", "description", "quantity", "unit_price",
-                  "discount_percent", "line_total"]
+                  "discount_percent", "line_total", "promise_date"]
         read_only_fields = fields
 
 
@@ -70,13 +78,16 @@ class OrderSerializer(serializers.ModelSerializer):
     delivery_address_text = serializers.CharField(source="delivery_address", default=None, read_only=True)
     entered_by = serializers.CharField(source="entered_by.username", default=None, read_only=True)
     available_transitions = serializers.SerializerMethodField()
+    awaiting_confirmation = serializers.BooleanField(
+        read_only=True, help_text=_("A verbal order whose written confirmation has not arrived: it cannot ship."))
 
     class Meta:
         model = SalesOrder
         fields = ["id", "number", "state", "available_transitions", "customer", "contact", "channel",
                   "customer_reference", "requested_date", "delivery_address", "delivery_address_text",
                   "payment_terms", "currency", "total_amount", "amount_paid", "lines", "notes", "entered_by",
-                  "created_at", "updated_at"]
+                  "checks_result", "checks_run", "checks_done_at", "awaiting_confirmation", "confirmation_due",
+                  "confirmed_at", "created_at", "updated_at"]
         read_only_fields = fields
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
@@ -130,9 +141,72 @@ class OrderContractRefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OrderDetailSerializer(OrderSerializer):
-    """The order with its timeline and pre-order documents: needs, conversation notes,
-    quotation revisions (newest first) and contracts. `notes` stays the order's own text."""
+class ReviewCheckSerializer(serializers.ModelSerializer):
+    overridden_by = serializers.CharField(source="overridden_by.username", default=None, allow_null=True,
+                                          read_only=True)
+    # Optional in the schema: left out of the credit check for callers without `customers.view_credit`.
+    details = serializers.JSONField(required=False, help_text=_(
+        "What the check found: credit figures (exposure, limit, headroom, over_by), or per line the sources "
+        "and promise date."))
+    seen = serializers.JSONField(required=False, help_text=_("The data the check saw when it ran."))
+
+    class Meta:
+        model = ReviewCheck
+        fields = ["id", "run", "kind", "result", "summary", "details", "seen", "checked_at", "overridden_by",
+                  "overridden_at", "override_reason"]
+        read_only_fields = ["id", "run", "kind", "result", "summary", "checked_at", "overridden_at",
+                            "override_reason"]
+
+
+CREDIT_CHECK_PRIVATE_FIELDS = ("details", "seen")
+
+
+class ContractDifferenceSerializer(serializers.Serializer):
+    sku = serializers.CharField()
+    kind = serializers.ChoiceField(choices=[("added", _("Product not in the contract")),
+                                            ("dropped", _("Contract product not ordered")),
+                                            ("quantity", _("Quantity differs")),
+                                            ("price", _("Net unit price differs"))])
+    contract = serializers.CharField(required=False, help_text=_("The contract's quantity or net unit price."))
+    order = serializers.CharField(required=False, help_text=_("The order's quantity or net unit price."))
+
+
+class OrderReviewSerializer(OrderSerializer):
+    """The order with what its review needs: the checks of the latest run and how it
+    differs from its signed contract. Credit figures only for `customers.view_credit`,
+    price differences only for `orders.view_prices`."""
+
+    checks = serializers.SerializerMethodField()
+    contract_differences = serializers.SerializerMethodField()
+
+    class Meta(OrderSerializer.Meta):
+        fields = [*OrderSerializer.Meta.fields, "checks", "contract_differences"]
+        read_only_fields = fields
+
+    @extend_schema_field(ReviewCheckSerializer(many=True))
+    def get_checks(self, order: SalesOrder) -> list[dict]:
+        selectors.prefetch_review_data([order])  # no query when the queryset prefetched it
+        data = ReviewCheckSerializer(selectors.latest_checks(order), many=True).data
+        if not self.context["request"].user.has_perm("customers.view_credit"):
+            for check in data:
+                if check["kind"] == CheckKind.CREDIT:
+                    for name in CREDIT_CHECK_PRIVATE_FIELDS:
+                        check.pop(name, None)
+        return data
+
+    @extend_schema_field(ContractDifferenceSerializer(many=True))
+    def get_contract_differences(self, order: SalesOrder) -> list[dict]:
+        selectors.prefetch_review_data([order])
+        differences = selectors.contract_differences(order)
+        if not selectors.can_see_prices(self.context["request"].user):
+            differences = [d for d in differences if d["kind"] != "price"]
+        return differences
+
+
+class OrderDetailSerializer(OrderReviewSerializer):
+    """The order with its review data, timeline and pre-order documents: needs,
+    conversation notes, quotation revisions (newest first) and contracts. `notes` stays
+    the order's own text."""
 
     events = OrderEventSerializer(many=True, read_only=True)
     needs = serializers.SerializerMethodField()
@@ -140,8 +214,9 @@ class OrderDetailSerializer(OrderSerializer):
     quotations = serializers.SerializerMethodField()
     contracts = serializers.SerializerMethodField()
 
-    class Meta(OrderSerializer.Meta):
-        fields = [*OrderSerializer.Meta.fields, "events", "needs", "conversation_notes", "quotations", "contracts"]
+    class Meta(OrderReviewSerializer.Meta):
+        fields = [*OrderReviewSerializer.Meta.fields, "events", "needs", "conversation_notes", "quotations",
+                  "contracts"]
         read_only_fields = fields
 
     def _documents(self, order: SalesOrder) -> dict:
@@ -184,18 +259,86 @@ class OrderLineInputSerializer(serializers.Serializer):
 
 class OrderCreateSerializer(serializers.Serializer):
     customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
-    contact = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all(), required=False, allow_null=True)
-    delivery_address = serializers.PrimaryKeyRelatedField(queryset=Address.objects.all(), required=False,
-                                                          allow_null=True)
-    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.API)
+    contact = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all(), required=False, allow_null=True,
+                                                 help_text=_("Defaults to the customer's primary contact."))
+    delivery_address = serializers.PrimaryKeyRelatedField(
+        queryset=Address.objects.all(), required=False, allow_null=True,
+        help_text=_("Defaults to the customer's default shipping address."))
+    channel = serializers.ChoiceField(
+        choices=Channel.choices, default=Channel.API,
+        help_text=_("How the order arrived. `email` and `fax` orders need the scanned `document`, so they are "
+                    "sent as multipart/form-data."))
     requested_date = serializers.DateField(required=False, allow_null=True)
-    payment_terms = serializers.ChoiceField(choices=PaymentTerms.choices, required=False)
+    payment_terms = serializers.ChoiceField(choices=PaymentTerms.choices, required=False,
+                                            help_text=_("Defaults to the customer's payment terms."))
     currency = serializers.ChoiceField(choices=Currency.choices, required=False)
     customer_reference = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     notes = serializers.CharField(required=False, allow_blank=True, default="")
+    confirmation_due = serializers.DateField(
+        required=False, allow_null=True, default=None,
+        help_text=_("Phone (verbal) orders only: when the customer's written confirmation is due (default: in "
+                    "two days). Until it arrives the order cannot ship."))
     submit = serializers.BooleanField(
-        default=False, help_text=_("Create the order directly in the `submitted` state (for orders already agreed)."))
-    lines = OrderLineInputSerializer(many=True, allow_empty=True)
+        default=False, help_text=_("Create the order directly in the `submitted` state (for orders already agreed). "
+                                   "An incomplete order is refused with 409 `order_incomplete`, `errors` naming "
+                                   "every missing field."))
+    lines = OrderLineInputSerializer(
+        many=True, allow_empty=True,
+        help_text=_("A line without `unit_price` gets the customer's contract price (and discount), else the list "
+                    "price."))
+
+
+@extend_schema_field(OrderCreateSerializer)
+class JSONPartField(serializers.Field):
+    """An order given as JSON inside a multipart form: a text field, or a part with
+    `Content-Type: application/json`."""
+
+    default_error_messages = {"invalid": _("Give the order as a JSON object.")}
+
+    def to_internal_value(self, data: Any) -> dict:
+        if hasattr(data, "read"):
+            data = data.read()
+        try:
+            value = json.loads(data)
+        except (TypeError, ValueError):
+            self.fail("invalid")
+        if not isinstance(value, dict):
+            self.fail("invalid")
+        return value
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class OrderCreateDocumentSerializer(serializers.Serializer):
+    """An order that arrives as a document (`channel` `email` or `fax`): the order's
+    fields as JSON in `payload`, and the scan in `document`. Field errors are named as
+    in the JSON body (`lines.0.sku`), `document` for the scan."""
+
+    payload = JSONPartField(help_text=_("The order, exactly as the JSON body of a plain create."))
+    document = serializers.FileField(required=False, allow_null=True, default=None,
+                                     help_text=_("The scanned order: PDF, PNG or JPEG."))
+
+
+class OrderUpdateSerializer(serializers.Serializer):
+    """Only the fields given change; `lines`, when given, replace all the lines."""
+
+    contact = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all(), required=False, allow_null=True)
+    delivery_address = serializers.PrimaryKeyRelatedField(queryset=Address.objects.all(), required=False,
+                                                          allow_null=True)
+    requested_date = serializers.DateField(required=False, allow_null=True)
+    payment_terms = serializers.ChoiceField(choices=PaymentTerms.choices, required=False)
+    customer_reference = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True)
+    lines = OrderLineInputSerializer(many=True, required=False, help_text=_(
+        "All the lines of the order, replacing the current ones. A line without `unit_price` gets the contract "
+        "price, else the list price."))
+
+
+def line_inputs(lines: list[dict]) -> list[services.LineInput]:
+    return [services.LineInput(product=line["sku"], quantity=line["quantity"], unit_price=line["unit_price"],
+                               discount_percent=line["discount_percent"], description=line["description"])
+            for line in lines]
 
 
 class TransitionInputSerializer(serializers.Serializer):
@@ -222,6 +365,32 @@ class OrderFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=ids)
 
 
+def order_response(view: viewsets.GenericViewSet, order_id: int, code: int = status.HTTP_200_OK) -> Response:
+    """The fresh detail representation of an order, the answer of every write on it.
+
+    A write can take the order out of the caller's sight (the warehouse ships it, and
+    sees shipped orders no more): the caller still gets the order as the write left it."""
+    order = selectors.order_detail(view.request.user).filter(pk=order_id).first()
+    if order is None:
+        order = SalesOrder.objects.select_related("customer", "entered_by", "delivery_address", "contact").get(
+            pk=order_id)
+        prefetch_related_objects([order], Prefetch("lines", queryset=SalesOrderLine.objects.select_related("product")
+                                                   .order_by("line_no")),
+                                 Prefetch("events", queryset=OrderEvent.objects.select_related("by")
+                                          .order_by("at", "id")))
+    return Response(OrderDetailSerializer(order, context=view.get_serializer_context()).data, status=code)
+
+
+#: Request bodies that carry a form (the order then comes as JSON in `payload`).
+FORM_MEDIA_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+@extend_schema_view(
+    list=extend_schema(operation_id="orders_list", responses={200: OrderSerializer(many=True),
+                                                              **problems(400, 403, 404)}),
+    retrieve=extend_schema(operation_id="orders_retrieve", responses={200: OrderDetailSerializer,
+                                                                      **problems(403, 404)}),
+)
 class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                    viewsets.GenericViewSet):
     """Sales orders. Each order lists the transitions the caller may run now."""
@@ -234,13 +403,15 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     def get_queryset(self) -> QuerySet[SalesOrder]:
         if self.action == "retrieve":
             return selectors.order_detail(self.request.user)
-        if self.action == "transition":  # only resolves the id; the answer is re-read after
+        if self.action in ("transition", "partial_update"):  # only resolve the id; the answer is re-read after
             return selectors.orders_visible_to(self.request.user)
         return selectors.order_list_with_lines(self.request.user)
 
     def get_serializer_class(self):
         if self.action == "create":
             return OrderCreateSerializer
+        if self.action == "partial_update":
+            return OrderUpdateSerializer
         if self.action == "retrieve":
             return OrderDetailSerializer
         return OrderSerializer
@@ -251,34 +422,67 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         return super().get_permissions()
 
     def _render(self, order_id: int, code: int = status.HTTP_200_OK) -> Response:
-        order = selectors.order_detail(self.request.user).get(pk=order_id)
-        return Response(OrderDetailSerializer(order, context=self.get_serializer_context()).data, status=code)
-
-    @extend_schema(request=OrderCreateSerializer, responses={201: OrderDetailSerializer})
-    def create(self, request: Request, *args, **kwargs) -> Response:
-        serializer = OrderCreateSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        lines = [
-            services.LineInput(product=line["sku"], quantity=line["quantity"], unit_price=line["unit_price"],
-                               discount_percent=line["discount_percent"], description=line["description"])
-            for line in data.pop("lines")
-        ]
-        order = services.order_create(by=request.user, lines=lines, **data)
-        return self._render(order.pk, status.HTTP_201_CREATED)
+        return order_response(self, order_id, code)
 
     @extend_schema(
+        operation_id="orders_create",
+        request={"application/json": OrderCreateSerializer, "multipart/form-data": OrderCreateDocumentSerializer},
+        responses={201: OrderDetailSerializer, **problems(400, 403, 409)},
+    )
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        """Enter an order from any channel, as a draft (`inquiry`) or with `submit: true`
+        straight to `submitted` (the automatic checks then start).
+
+        Send JSON, or — for orders that arrive as a document (`email`, `fax`; required
+        there) — multipart/form-data with the order as JSON in `payload` and the scan in
+        `document`. A `phone` order waits for the customer's written confirmation
+        (`confirmation_due`, `POST /orders/{id}/confirmation/`) and cannot ship before.
+        400: invalid fields, all listed in `errors`; 409 `order_incomplete`: submitting
+        an order that lacks any of contact, lines, delivery address, requested date or
+        payment terms, all listed in `errors`. Nothing is written on an error."""
+        data, document = request.data, None
+        if request.content_type.split(";")[0].strip().lower() in FORM_MEDIA_TYPES:
+            form = OrderCreateDocumentSerializer(data=request.data)
+            form.is_valid(raise_exception=True)
+            data, document = form.validated_data["payload"], form.validated_data["document"]
+        serializer = OrderCreateSerializer(data=data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        lines = line_inputs(fields.pop("lines"))
+        order = services.order_create(by=request.user, lines=lines, document=document, **fields)
+        return self._render(order.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(operation_id="orders_partial_update", request={"application/json": OrderUpdateSerializer},
+                   responses={200: OrderDetailSerializer, **problems(400, 403, 404, 409)})
+    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+        """Revise a draft (`inquiry`) or a `rejected` order: the fields given and, with
+        `lines`, all its lines. 409 `order_not_editable` in any other state. A rejected
+        order is then resubmitted with the `submit` transition (the checks run again)."""
+        order = self.get_object()
+        serializer = OrderUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        lines = fields.pop("lines", None)
+        services.order_update(order_id=order.pk, by=request.user,
+                              lines=None if lines is None else line_inputs(lines), **fields)
+        return self._render(order.pk)
+
+    @extend_schema(
+        operation_id="orders_transitions_create",
         request=TransitionInputSerializer,
-        responses={200: OrderDetailSerializer},
+        responses={200: OrderDetailSerializer, **problems(400, 403, 404, 409)},
         parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH,
                                      enum=list(TRANSITIONS))],
     )
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
     def transition(self, request: Request, pk: str | None = None, name: str = "") -> Response:
+        """Run a transition of the order's state machine. 409 when not possible in the
+        current state or a condition is unmet (`order_incomplete`, `checks_not_cleared`,
+        `awaiting_written_confirmation` …); 403 when the caller's role may not run it
+        (`four_eyes_rule`: the person who entered an order does not approve it)."""
         order = self.get_object()
         serializer = TransitionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.order_transition(order_id=order.pk, name=name, by=request.user,
                                   reason=serializer.validated_data["reason"])
         return self._render(order.pk)
-

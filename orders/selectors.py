@@ -305,6 +305,14 @@ def latest_checks(order: SalesOrder) -> list:
     return [check for check in order.checks.all() if check.run == order.checks_run]
 
 
+def review_checks_prefetch() -> Prefetch:
+    """Every check of every run, newest run first, with who overrode it: for
+    `latest_checks` and the run history (one query for any number of orders)."""
+    from .models import ReviewCheck
+
+    return Prefetch("checks", queryset=ReviewCheck.objects.select_related("overridden_by").order_by("-run", "kind"))
+
+
 def approval_queue(user: Any) -> QuerySet[SalesOrder]:
     """Orders in review (submitted, on hold) for the approval queue, highest priority
     first: customer tier, then the requested date, then the oldest. Lines, their
@@ -312,7 +320,7 @@ def approval_queue(user: Any) -> QuerySet[SalesOrder]:
     queue costs a fixed number of queries however long it is."""
     from django.db.models import Case, IntegerField, Value, When
 
-    from .models import Contract, QuotationLine, ReviewCheck
+    from .models import Contract, QuotationLine
 
     tier_rank = Case(*[When(customer__tier=tier, then=Value(rank)) for tier, rank in TIER_RANK.items()],
                      default=Value(len(TIER_RANK)), output_field=IntegerField())
@@ -321,7 +329,7 @@ def approval_queue(user: Any) -> QuerySet[SalesOrder]:
         .select_related("customer", "entered_by", "contact", "delivery_address")
         .prefetch_related(
             Prefetch("lines", queryset=SalesOrderLine.objects.select_related("product").order_by("line_no")),
-            Prefetch("checks", queryset=ReviewCheck.objects.select_related("overridden_by").order_by("-run", "kind")),
+            review_checks_prefetch(),
             Prefetch("contracts", queryset=Contract.objects.filter(state="signed").prefetch_related(
                 Prefetch("quotation__lines", queryset=QuotationLine.objects.select_related("product")
                          .order_by("line_no"))), to_attr="signed_contracts"),
@@ -348,11 +356,34 @@ def contract_differences(order: SalesOrder) -> list[dict[str, Any]]:
         if line.quantity != contract_line.quantity:
             differences.append({"sku": line.product.sku, "kind": "quantity", "contract": str(contract_line.quantity),
                                 "order": str(line.quantity)})
-        if line.line_total / line.quantity != contract_line.line_total / contract_line.quantity:
+        # net unit prices as agreed: totals are rounded to the cent, so per-unit prices
+        # recomputed from them differ whenever only the quantity changed
+        net_price = line.unit_price * (100 - line.discount_percent) / 100
+        if net_price != contract_line.net_unit_price:
             differences.append({"sku": line.product.sku, "kind": "price",
                                 "contract": str(contract_line.net_unit_price.quantize(line.unit_price)),
-                                "order": str((line.line_total / line.quantity).quantize(line.unit_price))})
+                                "order": str(net_price.quantize(line.unit_price))})
     for product_id, line in agreed.items():
         if product_id not in ordered:
             differences.append({"sku": line.product.sku, "kind": "dropped", "contract": str(line.quantity)})
     return differences
+
+
+def prefetch_review_data(orders: list[SalesOrder]) -> None:
+    """Load what `latest_checks` and `contract_differences` read — every check with who
+    overrode it, the signed contracts with their lines — onto orders read without it
+    (an order's detail), as `approval_queue` prefetches it: a fixed number of queries,
+    none for orders that have it already."""
+    from django.db.models import prefetch_related_objects
+
+    from .models import Contract, QuotationLine, ReviewCheck
+
+    missing = [order for order in orders if not hasattr(order, "signed_contracts")]
+    if missing:
+        prefetch_related_objects(
+            missing,
+            Prefetch("checks", queryset=ReviewCheck.objects.select_related("overridden_by").order_by("-run", "kind")),
+            Prefetch("contracts", queryset=Contract.objects.filter(state="signed").prefetch_related(
+                Prefetch("quotation__lines", queryset=QuotationLine.objects.select_related("product")
+                         .order_by("line_no"))), to_attr="signed_contracts"),
+        )

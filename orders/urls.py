@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_intake, views_review
 from .views_preorder import common, contracts, inquiries, quotations
 
 app_name = "orders"
@@ -10,6 +10,17 @@ urlpatterns = [
     path("<int:pk>/", views.order_detail_page, name="detail"),
     path("<int:pk>/transitions/<slug:name>/", views.order_transition_page, name="transition"),
     path("<int:pk>/payments/", views.order_payment_page, name="payment"),
+    # review: the approval queue, re-running and overriding the automatic checks
+    path("review/", views_review.approval_queue_page, name="approval_queue"),
+    path("<int:pk>/checks/rerun/", views_review.checks_rerun_page, name="checks_rerun"),
+    path("<int:pk>/checks/<int:check_id>/override/", views_review.check_override_page, name="check_override"),
+    # intake: order entry from every channel, revision, written confirmation, CSV upload
+    path("new/", views_intake.order_entry_page, name="new"),
+    path("new/prices/", views_intake.line_price_json, name="line_price"),
+    path("import/", views_intake.order_import_page, name="import"),
+    path("import/example.csv", views_intake.order_import_example, name="import_example"),
+    path("<int:pk>/edit/", views_intake.order_edit_page, name="edit"),
+    path("<int:pk>/confirmation/", views_intake.order_confirmation_page, name="confirm_in_writing"),
     # pre-order: needs, notes, quotations, contracts, files
     path("<int:pk>/needs/", inquiries.needs_edit_page, name="needs"),
     path("<int:pk>/notes/", inquiries.order_note_page, name="note"),

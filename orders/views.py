@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,6 +19,7 @@ from .forms import OrderFilterForm, PaymentForm, TransitionForm
 from .forms_preorder import NoteForm
 from .models import OrderState, SalesOrder
 from .transitions import TRANSITIONS
+from .views_review import redirect_after_action, review_panel
 
 PAGE_SIZE = 25
 
@@ -62,6 +63,7 @@ def _get_visible_order(request: HttpRequest, pk: int):
 @permission_required("orders.view_salesorder", raise_exception=True)
 def order_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
     order = _get_visible_order(request, pk)
+    selectors.prefetch_review_data([order])  # the checks and the signed contract, for the review panel
     available = selectors.available_transitions(order, request.user)
     # steps that go forward first, those that need a reason (hold, reject, cancel) after
     actions = sorted((TRANSITIONS[name] for name in TRANSITIONS if name in available),
@@ -90,12 +92,13 @@ def order_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
         "payment_form": PaymentForm() if selectors.can_record_payment(order, request.user) else None,
         "show_prices": selectors.can_see_prices(request.user),
         "outstanding": order.total_amount - order.amount_paid,
+        "review": review_panel(order, request.user, transitions=available),
     })
 
 
 def _order_action(request: HttpRequest, pk: int, form, run, success) -> HttpResponse:
     """POST handler shared by the order's buttons: validate the form, call the service,
-    say what happened, and go back to the order."""
+    say what happened, and go back to the order (or to the approval queue it came from)."""
     if not form.is_valid():
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
@@ -108,7 +111,7 @@ def _order_action(request: HttpRequest, pk: int, form, run, success) -> HttpResp
             messages.error(request, _error_text(exc))
         else:
             messages.success(request, success(result))
-    return redirect("orders:detail", pk=pk)
+    return redirect_after_action(request, pk)
 
 
 @login_required

@@ -9,12 +9,13 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import renderers, serializers
 from rest_framework.reverse import reverse
 
 from inventory.models import Product
-from oms.errors import PROBLEM_CONTENT_TYPE, NotFound
+from oms.api import problems  # noqa: F401 (re-exported for the pre-order endpoints)
+from oms.errors import NotFound
 from oms.permissions import ModelRolePermission
 
 from ..models import Attachment, QuotationLine
@@ -36,36 +37,6 @@ def strip(data: dict, names: tuple[str, ...]) -> dict:
 
 
 # --- errors, files and permissions --------------------------------------------------------
-
-class ProblemSerializer(serializers.Serializer):
-    """RFC 9457 problem details, the body of every error answer."""
-
-    type = serializers.URLField()
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    detail = serializers.CharField()
-    code = serializers.CharField(help_text=_("Stable, machine-readable reason, e.g. `quotation_state`."))
-    instance = serializers.CharField(required=False)
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()), required=False,
-        help_text=_("Messages by field; nested fields are joined with dots, e.g. `lines.0.quantity`."))
-    state = serializers.CharField(required=False, help_text=_("The current state, on a 409."))
-
-
-_PROBLEM_DESCRIPTIONS = {
-    400: _("Invalid input: `errors` lists the messages by field."),
-    401: _("Not authenticated."),
-    403: _("The caller's role does not allow this."),
-    404: _("No such object, or the caller may not see it."),
-    409: _("Not possible in the current state."),
-}
-
-
-def problems(*codes: int) -> dict:
-    """`extend_schema` responses for the given error statuses (401 is always possible)."""
-    return {(code, PROBLEM_CONTENT_TYPE): OpenApiResponse(ProblemSerializer, description=_PROBLEM_DESCRIPTIONS[code])
-            for code in sorted({401, *codes})}
-
 
 class FileRenderer(renderers.BaseRenderer):
     """Lets a client ask for a file (`Accept: application/pdf`, `image/png` …); errors

@@ -58,6 +58,26 @@ def _channel_errors(channel: str, *, document: Any, confirmation_due: datetime.d
             errors.setdefault("confirmation_due", []).append(_("The due date is in the past."))
 
 
+def _missing_on_submit(customer: Customer, *, contact: Contact | None, delivery_address: Address | None,
+                       requested_date: datetime.date | None, payment_terms: str | None,
+                       lines: list[LineInput]) -> list[str]:
+    """What the completeness check of `submit` (SalesOrder.missing_for_submission) will find
+    missing once `insert_order` has filled in the customer's defaults: computed up front, so
+    that an order with other errors too reports all of them at once."""
+    missing = []
+    if contact is None and not customer.contacts.filter(is_primary=True).exists():
+        missing.append("contact")
+    if not lines:
+        missing.append("lines")
+    if delivery_address is None and not customer.addresses.filter(is_default_shipping=True).exists():
+        missing.append("delivery_address")
+    if requested_date is None:
+        missing.append("requested_date")
+    if not (payment_terms or customer.payment_terms):
+        missing.append("payment_terms")
+    return missing
+
+
 def order_create(*, by: Any, customer: Customer, lines: list[LineInput], channel: str = Channel.SALES,
                  requested_date: datetime.date | None = None, delivery_address: Address | None = None,
                  contact: Contact | None = None, payment_terms: str | None = None, currency: str | None = None,
@@ -81,6 +101,10 @@ def order_create(*, by: Any, customer: Customer, lines: list[LineInput], channel
     _channel_errors(channel, document=document, confirmation_due=confirmation_due, errors=errors)
     prices = agreed_prices(customer.pk, [line.product.pk for line in lines])
     line_rows = validate_lines(lines, errors, agreed_prices=prices)
+    if submit and errors:
+        for name in _missing_on_submit(customer, contact=contact, delivery_address=delivery_address,
+                                       requested_date=requested_date, payment_terms=payment_terms, lines=lines):
+            errors.setdefault(name, []).append(_("This is required before the order can be submitted."))
     scan = sniff_upload(document, field="document") if document is not None and not errors else None
     if errors:
         raise ValidationFailed(errors=errors)

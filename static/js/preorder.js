@@ -60,22 +60,20 @@
     });
   });
 
-  // --- product search ------------------------------------------------------------------------
-  // An input[data-product-search] inside a form with data-product-api gets a small list of
-  // suggestions from GET <api>?search=<text> (the session authenticates). Choosing one puts
-  // the SKU in the input; the server resolves it.
+  // --- suggestions ---------------------------------------------------------------------------
+  // suggest(input, options) turns a text input into a combobox with a small list of
+  // suggestions fetched from a JSON list API (the session authenticates): arrow keys move,
+  // Enter picks, Escape closes, the mouse works too. Options:
+  //   url(text) → the URL to GET (DRF list: {results: [...]}),
+  //   label(item) → [strong text, muted text], exact(item, text) → true to pre-select,
+  //   choose(item) → what picking does, onSearch() → called before each search,
+  //   noMatch → the text shown when nothing matches.
+  // Used by the product search below and the customer search of the order-entry page.
 
-  function setUpProductSearch(input) {
-    if (input.dataset.searchReady) return;
-    input.dataset.searchReady = "1";
-    const form = input.closest("[data-product-api]");
-    if (!form) return;
-    const api = form.dataset.productApi;
-    const row = input.closest("tr");
-    const nameLabel = row ? row.querySelector("[data-product-name]") : null;
+  function suggest(input, options) {
     const list = document.createElement("ul");
     list.className = "suggestions";
-    list.id = `product-suggestions-${++listCounter}`;
+    list.id = `suggestions-${++listCounter}`;
     list.setAttribute("role", "listbox");
     list.hidden = true;
     input.insertAdjacentElement("afterend", list);
@@ -106,53 +104,51 @@
       }
     };
 
-    const choose = (product) => {
-      input.value = product.sku;
-      if (nameLabel) nameLabel.textContent = product.name;
+    const choose = (item) => {
       close();
-      input.dispatchEvent(new CustomEvent("product-chosen", { bubbles: true, detail: product }));
+      options.choose(item);
     };
 
-    const show = (products, text) => {
-      results = products;
+    const show = (items, text) => {
+      results = items;
       list.replaceChildren();
-      if (!products.length) {
+      if (!items.length) {
         const empty = document.createElement("li");
         empty.className = "suggestion-empty";
-        empty.textContent = form.dataset.textNoMatch || "—";
+        empty.textContent = options.noMatch || "—";
         list.append(empty);
       }
-      products.forEach((product, i) => {
-        const item = document.createElement("li");
-        item.id = `${list.id}-${i}`;
-        item.setAttribute("role", "option");
-        item.dataset.sku = product.sku;
-        const sku = document.createElement("strong");
-        sku.textContent = product.sku;
-        const name = document.createElement("span");
-        name.textContent = product.name;
-        item.append(sku, name);
+      items.forEach((item, i) => {
+        const option = document.createElement("li");
+        option.id = `${list.id}-${i}`;
+        option.setAttribute("role", "option");
+        const [main, detail] = options.label(item);
+        const strong = document.createElement("strong");
+        strong.textContent = main;
+        const span = document.createElement("span");
+        span.textContent = detail || "";
+        option.append(strong, span);
         // mousedown, not click: it comes before the input loses focus and closes the list
-        item.addEventListener("mousedown", (event) => {
+        option.addEventListener("mousedown", (event) => {
           event.preventDefault();
-          choose(product);
+          choose(item);
         });
-        list.append(item);
+        list.append(option);
       });
       list.hidden = false;
       input.setAttribute("aria-expanded", "true");
       active = -1;
-      if (products.length === 1 && products[0].sku.toLowerCase() === text.toLowerCase()) highlight(0);
+      if (items.length === 1 && options.exact && options.exact(items[0], text)) highlight(0);
     };
 
     const search = () => {
       const text = input.value.trim();
-      if (nameLabel) nameLabel.textContent = "";
+      if (options.onSearch) options.onSearch();
       if (!text) { close(); return; }
       if (controller) controller.abort();
       controller = new AbortController();
-      const url = `${api}?search=${encodeURIComponent(text)}&is_active=true&page_size=8&ordering=sku`;
-      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" }, signal: controller.signal })
+      fetch(options.url(text), { credentials: "same-origin", headers: { Accept: "application/json" },
+        signal: controller.signal })
         .then((response) => (response.ok ? response.json() : { results: [] }))
         .then((data) => {
           if (document.activeElement === input) show(data.results || [], text);
@@ -174,7 +170,7 @@
         event.preventDefault();
         highlight((active - 1 + count) % count);
       } else if (event.key === "Enter" && active >= 0) {
-        // pick the highlighted product; the row's Enter handler sees defaultPrevented
+        // pick the highlighted item; the row's Enter handler sees defaultPrevented
         event.preventDefault();
         choose(results[active]);
       } else if (event.key === "Escape") {
@@ -183,6 +179,35 @@
       }
     });
     input.addEventListener("blur", () => setTimeout(close, 100));
+  }
+
+  window.OMS = Object.assign(window.OMS || {}, { suggest });
+
+  // --- product search ------------------------------------------------------------------------
+  // An input[data-product-search] inside a form with data-product-api gets product
+  // suggestions from GET <api>?search=<text>. Choosing one puts the SKU in the input (the
+  // server resolves it) and fires "product-chosen" with the product as its detail.
+
+  function setUpProductSearch(input) {
+    if (input.dataset.searchReady) return;
+    input.dataset.searchReady = "1";
+    const form = input.closest("[data-product-api]");
+    if (!form) return;
+    const api = form.dataset.productApi;
+    const row = input.closest("tr");
+    const nameLabel = row ? row.querySelector("[data-product-name]") : null;
+    suggest(input, {
+      url: (text) => `${api}?search=${encodeURIComponent(text)}&is_active=true&page_size=8&ordering=sku`,
+      label: (product) => [product.sku, product.name],
+      exact: (product, text) => product.sku.toLowerCase() === text.toLowerCase(),
+      noMatch: form.dataset.textNoMatch,
+      onSearch: () => { if (nameLabel) nameLabel.textContent = ""; },
+      choose: (product) => {
+        input.value = product.sku;
+        if (nameLabel) nameLabel.textContent = product.name;
+        input.dispatchEvent(new CustomEvent("product-chosen", { bubbles: true, detail: product }));
+      },
+    });
   }
 
   document.querySelectorAll("[data-product-search]").forEach(setUpProductSearch);
@@ -199,13 +224,27 @@
       const value = parseFloat(input && input.value);
       return Number.isFinite(value) ? value : 0;
     };
+    // An empty price may stand for one the server fills in (order entry: the contract or list
+    // price, shown as a hint): data-default-price / data-default-discount on the inputs.
+    const price = (row) => {
+      const input = row.querySelector("[data-price]");
+      if (input && input.value === "" && input.dataset.defaultPrice) return parseFloat(input.dataset.defaultPrice);
+      return num(input);
+    };
+    const discount = (row) => {
+      const input = row.querySelector("[data-discount]");
+      const priceInput = row.querySelector("[data-price]");
+      if (!num(input) && priceInput && priceInput.value === "" && input && input.dataset.defaultDiscount) {
+        return parseFloat(input.dataset.defaultDiscount);
+      }
+      return num(input);
+    };
     const recompute = () => {
       let total = 0;
       table.querySelectorAll("[data-formset-body] > tr").forEach((row) => {
         const cell = row.querySelector("[data-line-total]");
         if (!cell) return;
-        const line = num(row.querySelector("[data-qty]")) * num(row.querySelector("[data-price]"))
-          * (1 - num(row.querySelector("[data-discount]")) / 100);
+        const line = num(row.querySelector("[data-qty]")) * price(row) * (1 - discount(row) / 100);
         const removed = row.classList.contains("is-removed");
         cell.textContent = currency + fmt.format(line);
         if (!removed) total += line;
@@ -216,14 +255,16 @@
     table.addEventListener("input", recompute);
     table.addEventListener("change", recompute);
     table.addEventListener("product-chosen", (event) => {
-      // a newly chosen product starts at its list price
+      // a newly chosen product starts at its list price (unless an empty price has a
+      // meaning of its own: tables with data-price-hints)
       const row = event.target.closest("tr");
-      const price = row && row.querySelector("[data-price]");
-      if (price && !price.value && event.detail.list_price !== undefined) {
-        price.value = event.detail.list_price;
+      const input = row && row.querySelector("[data-price]");
+      if (input && !input.value && event.detail.list_price !== undefined && !("priceHints" in table.dataset)) {
+        input.value = event.detail.list_price;
       }
       recompute();
     });
+    table.addEventListener("prices-changed", recompute);
     recompute();
   });
 })();

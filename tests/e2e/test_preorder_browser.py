@@ -8,57 +8,17 @@ from __future__ import annotations
 
 import datetime
 import importlib
-import os
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.apps import apps
-from django.conf import settings
-from django.db import connections
 from django.utils import timezone
 
 from customers.models import Contact
 from orders.models import Contract, ContractState, OrderState, Quotation, QuotationState, SalesOrder
+from tests.e2e.conftest import PASSWORD, STEP_TIMEOUT_MS, artifacts_dir
 from tests.factories import CustomerFactory, ProductFactory
-
-PASSWORD = "pw-for-tests-1"  # tests.factories.make_user
-STEP_TIMEOUT_MS = 5_000
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def artifacts_dir() -> Path:
-    path = Path(os.environ.get("OMS_TEST_ARTIFACTS", "var/test-artifacts/"))
-    if not path.is_absolute():
-        path = Path(settings.BASE_DIR) / path
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    """Debian's Chromium driven by Playwright. A missing browser is a failure, not a skip:
-    this test is the only one that proves the pages work in a browser."""
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("Chromium is not installed (no `chromium` on PATH); install the Debian package `chromium` "
-                    "(scripts/system-packages chromium) to run the browser tests.")
-    # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by
-    # the test itself (fixtures, assertions) are still synchronous and safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-            # Queries made while Playwright's loop runs get their own connection, which
-            # the database teardown would otherwise find still open.
-            connections.close_all()
 
 
 @pytest.fixture
@@ -82,8 +42,6 @@ def test_inquiry_to_signed_contract_in_the_browser(transactional_db, users, cont
     ProductFactory(sku="BR-7", name="Ball bearing 7", list_price=Decimal("12.80"), standard_cost=Decimal("6.00"))
     ProductFactory(sku="GX-9", name="Gear shaft", list_price=Decimal("88.00"), standard_cost=Decimal("40.00"))
     artifacts = artifacts_dir()
-    for old in artifacts.glob("*.png"):
-        old.unlink()
 
     def log_in(role: str):
         context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})

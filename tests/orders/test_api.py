@@ -13,6 +13,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from orders import services
 from orders.models import OrderState, SalesOrder
 from tests.factories import CustomerFactory, ProductFactory, make_order, order_in_state, stock
 
@@ -167,23 +168,51 @@ def test_order_list_query_count_does_not_grow_with_rows_or_lines(users):
     with CaptureQueriesContext(connection) as few:
         client.get("/api/v1/orders/")
     customer = CustomerFactory(owner=users["sales"])
-    for _ in range(6):
-        make_order(by=users["sales"], customer=customer, lines=[(ProductFactory(), "1") for _ in range(4)])
+    for index in range(6):
+        order = make_order(by=users["sales"], customer=customer, lines=[(ProductFactory(), "1") for _ in range(4)],
+                           submit=index % 2 == 0, channel="phone" if index == 0 else "sales")
+        if order.state == OrderState.SUBMITTED:  # checks, promise dates and a verbal order's due date are listed
+            services.order_run_checks(order_id=order.pk)
     with CaptureQueriesContext(connection) as many:
         response = client.get("/api/v1/orders/")
     assert response.json()["count"] == 7
+    assert {o["checks_result"] for o in response.json()["results"]} == {"pending", "failed"}
     assert len(many) == len(few)
 
 
-def test_order_detail_query_count_does_not_grow_with_lines(users):
+def _checked(order: SalesOrder, *, runs: int, users) -> SalesOrder:
+    services.order_run_checks(order_id=order.pk)
+    for _ in range(runs - 1):
+        services.order_request_checks(order_id=order.pk, by=users["reviewer"])
+        services.order_run_checks(order_id=order.pk)
+    return order
+
+
+def test_order_detail_query_count_does_not_grow_with_lines_or_check_runs(users):
     client = client_for(users["manager"])
-    small = make_order(by=users["sales"])
-    big = make_order(by=users["sales"], lines=[(ProductFactory(), "1") for _ in range(12)])
+    small = _checked(make_order(by=users["sales"], submit=True), runs=1, users=users)
+    big = _checked(make_order(by=users["sales"], lines=[(ProductFactory(), "1") for _ in range(12)], submit=True),
+                   runs=3, users=users)  # no stock: the availability check fails; a manager overrides it
+    failed = big.checks.get(run=3, kind="availability")
+    services.order_override_check(order_id=big.pk, check_id=failed.pk, by=users["manager"], reason="Made to order")
     with CaptureQueriesContext(connection) as one:
-        client.get(f"/api/v1/orders/{small.pk}/")
+        assert len(client.get(f"/api/v1/orders/{small.pk}/").json()["checks"]) == 2
     with CaptureQueriesContext(connection) as twelve:
-        client.get(f"/api/v1/orders/{big.pk}/")
+        body = client.get(f"/api/v1/orders/{big.pk}/").json()
+    assert body["checks_run"] == 3 and {check["run"] for check in body["checks"]} == {3}
+    assert {check["overridden_by"] for check in body["checks"]} == {None, users["manager"].username}
     assert len(one) == len(twelve)
+
+
+def test_order_detail_query_count_with_a_signed_contract_does_not_grow_with_its_lines(users):
+    client = client_for(users["manager"])
+    small = order_in_state("contracted", users)
+    big = order_in_state("contracted", users, lines=[(ProductFactory(), "1") for _ in range(8)])
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(f"/api/v1/orders/{small.pk}/").json()["contract_differences"] == []
+    with CaptureQueriesContext(connection) as eight:
+        assert client.get(f"/api/v1/orders/{big.pk}/").json()["contract_differences"] == []
+    assert len(one) == len(eight)
 
 
 def test_schema_and_docs_are_served(users):

@@ -1,0 +1,49 @@
+"""Shared set-up of the browser tests: Debian's Chromium driven by Playwright, and the
+folder where screenshots are kept as test artifacts (OMS_TEST_ARTIFACTS)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connections
+
+PASSWORD = "pw-for-tests-1"  # tests.factories.make_user
+STEP_TIMEOUT_MS = 5_000
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def artifacts_dir() -> Path:
+    path = Path(os.environ.get("OMS_TEST_ARTIFACTS", "var/test-artifacts/"))
+    if not path.is_absolute():
+        path = Path(settings.BASE_DIR) / path
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """Debian's Chromium driven by Playwright. A missing browser is a failure, not a skip:
+    this test is the only one that proves the pages work in a browser."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("Chromium is not installed (no `chromium` on PATH); install the Debian package `chromium` "
+                    "(scripts/system-packages chromium) to run the browser tests.")
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by
+    # the test itself (fixtures, assertions) are still synchronous and safe.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+            # Queries made while Playwright's loop runs get their own connection, which
+            # the database teardown would otherwise find still open.
+            connections.close_all()

@@ -64,6 +64,11 @@ EVENT_LABELS: dict[str, Promise] = {
     "contract_approved": _("Contract approved for signing"),
     "contract_cancelled": _("Contract cancelled"),
     "attachment": _("File attached"),
+    "checks_requested": _("Checks asked to run again"),
+    "checks_failed": _("Automatic checks failed"),
+    "check_overridden": _("Failed check overridden"),
+    "order_updated": _("Order revised"),
+    "confirmed_in_writing": _("Written confirmation received"),
 }
 
 

@@ -485,3 +485,14 @@ def test_a_quantity_change_alone_is_not_reported_as_a_price_difference(users):
     page = card(html(client_for(users["reviewer"]).get(QUEUE)), order)
     assert "quantity 3 in the contract, 5 ordered" in page
     assert "net unit price" not in page
+
+
+def test_order_page_hides_credit_figures_and_review_buttons_from_other_roles(users):
+    order = in_review(users, customer=CustomerFactory(owner=users["sales"], credit_limit=Decimal("50")),
+                      lines=[(stocked("GB-100", list_price=Decimal("100")), "1")])
+    for role in ("planner", "sales"):
+        page = html(client_for(users[role]).get(f"/orders/{order.pk}/"))
+        assert 'data-check="credit" data-result="fail"' in page and "Credit figures are not shown to your role." in page
+        assert "Open exposure" not in page and "¥50.00" not in page
+        assert 'data-check="availability" data-result="pass"' in page and "GB-100" in page
+        assert not buttons(page) & {"rerun-checks", "override-credit"}

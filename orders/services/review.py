@@ -142,8 +142,16 @@ def order_run_checks(*, order_id: int) -> str:
                                else ChecksResult.PASSED)
         order.checks_done_at = timezone.now()
         payload = {"run": order.checks_run, **{kind: found["result"] for kind, found in results.items()}}
-        problems = [problem for found in results.values() for problem in found["problems"]
-                    if found["result"] == CheckOutcome.FAIL]
+        # The timeline is read by everyone who sees the order: credit figures stay on the
+        # check (shown only with customers.view_credit), the timeline just names the failure.
+        problems = []
+        for kind, found in results.items():
+            if found["result"] != CheckOutcome.FAIL:
+                continue
+            if kind == CheckKind.CREDIT:
+                problems.append(_("The credit check failed (see the review checks)."))
+            else:
+                problems.extend(found["problems"])
         if problems and order.state == OrderState.SUBMITTED:
             apply_transition(order, "hold", by=None, reason="\n".join(problems), payload=payload)
             return "on_hold"

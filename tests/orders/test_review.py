@@ -61,7 +61,10 @@ def test_credit_over_the_limit_holds_the_order_and_says_by_how_much(users):
     assert (order.state, order.checks_result, credit.result) == (OrderState.ON_HOLD, ChecksResult.FAILED, "fail")
     assert credit.details["over_by"] == "50.00"
     assert "Credit limit exceeded by 50.00" in credit.summary
-    assert "Credit limit exceeded by 50.00" in order.events.get(kind="hold").reason
+    # the timeline, which everyone who sees the order reads, names the failure without figures
+    hold = order.events.get(kind="hold")
+    assert hold.reason == "The credit check failed (see the review checks)."
+    assert hold.payload == {"run": 1, "credit": "fail", "availability": "pass"}
 
 
 def test_credit_warns_when_nearly_used_up(users):

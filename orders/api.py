@@ -192,6 +192,8 @@ class OrderReviewSerializer(OrderSerializer):
                 if check["kind"] == CheckKind.CREDIT:
                     for name in CREDIT_CHECK_PRIVATE_FIELDS:
                         check.pop(name, None)
+                    # the findings quote amounts and the limit: name the outcome only
+                    check["summary"] = str(_("Credit figures are shown to finance only.")) if check["summary"] else ""
         return data
 
     @extend_schema_field(ContractDifferenceSerializer(many=True))

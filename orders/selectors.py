@@ -313,14 +313,21 @@ def review_checks_prefetch() -> Prefetch:
     return Prefetch("checks", queryset=ReviewCheck.objects.select_related("overridden_by").order_by("-run", "kind"))
 
 
+def signed_contracts_prefetch() -> Prefetch:
+    """The order's signed contracts with their quotation lines, as `signed_contracts`."""
+    from .models import Contract, QuotationLine
+
+    return Prefetch("contracts", queryset=Contract.objects.filter(state="signed").prefetch_related(
+        Prefetch("quotation__lines", queryset=QuotationLine.objects.select_related("product").order_by("line_no"))),
+        to_attr="signed_contracts")
+
+
 def approval_queue(user: Any) -> QuerySet[SalesOrder]:
     """Orders in review (submitted, on hold) for the approval queue, highest priority
     first: customer tier, then the requested date, then the oldest. Lines, their
     products, the latest checks and the signed contract's lines come prefetched, so the
     queue costs a fixed number of queries however long it is."""
     from django.db.models import Case, IntegerField, Value, When
-
-    from .models import Contract, QuotationLine
 
     tier_rank = Case(*[When(customer__tier=tier, then=Value(rank)) for tier, rank in TIER_RANK.items()],
                      default=Value(len(TIER_RANK)), output_field=IntegerField())
@@ -330,9 +337,7 @@ def approval_queue(user: Any) -> QuerySet[SalesOrder]:
         .prefetch_related(
             Prefetch("lines", queryset=SalesOrderLine.objects.select_related("product").order_by("line_no")),
             review_checks_prefetch(),
-            Prefetch("contracts", queryset=Contract.objects.filter(state="signed").prefetch_related(
-                Prefetch("quotation__lines", queryset=QuotationLine.objects.select_related("product")
-                         .order_by("line_no"))), to_attr="signed_contracts"),
+            signed_contracts_prefetch(),
         )
         .annotate(tier_rank=tier_rank)
         .order_by("tier_rank", "requested_date", "created_at", "id")
@@ -345,17 +350,24 @@ def contract_differences(order: SalesOrder) -> list[dict[str, Any]]:
     contracts = getattr(order, "signed_contracts", None)
     if not contracts:
         return []
-    agreed = {line.product_id: line for line in contracts[0].quotation.lines.all()}
-    ordered = {line.product_id: line for line in order.lines.all()}
+    # lines compared per product: quantities summed, net unit prices of the first line
+    agreed: dict[int, list] = {}
+    for line in contracts[0].quotation.lines.all():
+        agreed.setdefault(line.product_id, []).append(line)
+    ordered: dict[int, list] = {}
+    for line in order.lines.all():
+        ordered.setdefault(line.product_id, []).append(line)
     differences = []
-    for product_id, line in ordered.items():
-        contract_line = agreed.get(product_id)
-        if contract_line is None:
-            differences.append({"sku": line.product.sku, "kind": "added", "order": str(line.quantity)})
+    for product_id, lines in ordered.items():
+        line, quantity = lines[0], sum(each.quantity for each in lines)
+        contract_lines = agreed.get(product_id)
+        if contract_lines is None:
+            differences.append({"sku": line.product.sku, "kind": "added", "order": str(quantity)})
             continue
-        if line.quantity != contract_line.quantity:
-            differences.append({"sku": line.product.sku, "kind": "quantity", "contract": str(contract_line.quantity),
-                                "order": str(line.quantity)})
+        contract_line, agreed_quantity = contract_lines[0], sum(each.quantity for each in contract_lines)
+        if quantity != agreed_quantity:
+            differences.append({"sku": line.product.sku, "kind": "quantity", "contract": str(agreed_quantity),
+                                "order": str(quantity)})
         # net unit prices as agreed: totals are rounded to the cent, so per-unit prices
         # recomputed from them differ whenever only the quantity changed
         net_price = line.unit_price * (100 - line.discount_percent) / 100
@@ -363,9 +375,10 @@ def contract_differences(order: SalesOrder) -> list[dict[str, Any]]:
             differences.append({"sku": line.product.sku, "kind": "price",
                                 "contract": str(contract_line.net_unit_price.quantize(line.unit_price)),
                                 "order": str(net_price.quantize(line.unit_price))})
-    for product_id, line in agreed.items():
+    for product_id, lines in agreed.items():
         if product_id not in ordered:
-            differences.append({"sku": line.product.sku, "kind": "dropped", "contract": str(line.quantity)})
+            differences.append({"sku": lines[0].product.sku, "kind": "dropped",
+                                "contract": str(sum(each.quantity for each in lines))})
     return differences
 
 
@@ -376,14 +389,6 @@ def prefetch_review_data(orders: list[SalesOrder]) -> None:
     none for orders that have it already."""
     from django.db.models import prefetch_related_objects
 
-    from .models import Contract, QuotationLine, ReviewCheck
-
     missing = [order for order in orders if not hasattr(order, "signed_contracts")]
     if missing:
-        prefetch_related_objects(
-            missing,
-            Prefetch("checks", queryset=ReviewCheck.objects.select_related("overridden_by").order_by("-run", "kind")),
-            Prefetch("contracts", queryset=Contract.objects.filter(state="signed").prefetch_related(
-                Prefetch("quotation__lines", queryset=QuotationLine.objects.select_related("product")
-                         .order_by("line_no"))), to_attr="signed_contracts"),
-        )
+        prefetch_related_objects(missing, review_checks_prefetch(), signed_contracts_prefetch())

@@ -187,9 +187,10 @@ def order_update(*, order_id: int, by: Any, lines: list[LineInput] | None = None
             SalesOrderLine.objects.bulk_create(rows)
             order.total_amount = sum((row.line_total for row in rows), Decimal(0))
             changed.append("lines")
-        order.save()
-        record_event(order, kind="order_updated", by=by, from_state=order.state, to_state=order.state,
-                     payload={"changed": changed})
+        if changed:
+            order.save()
+            record_event(order, kind="order_updated", by=by, from_state=order.state, to_state=order.state,
+                         payload={"changed": changed})
     return order
 
 

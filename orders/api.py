@@ -56,6 +56,10 @@ class OrderLineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+#: Timeline payload keys that carry money: left out for callers who may not see prices.
+EVENT_MONEY_KEYS = ("total", "amount", "outstanding")
+
+
 class OrderEventSerializer(serializers.ModelSerializer):
     by = serializers.CharField(source="by.username", default=None, read_only=True)
 
@@ -63,6 +67,13 @@ class OrderEventSerializer(serializers.ModelSerializer):
         model = OrderEvent
         fields = ["at", "kind", "by", "from_state", "to_state", "reason", "payload"]
         read_only_fields = fields
+
+    def to_representation(self, instance: OrderEvent) -> dict:
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and not selectors.can_see_prices(request.user) and data.get("payload"):
+            data["payload"] = {k: v for k, v in data["payload"].items() if k not in EVENT_MONEY_KEYS}
+        return data
 
 
 class CustomerRefSerializer(serializers.ModelSerializer):
@@ -192,8 +203,10 @@ class OrderReviewSerializer(OrderSerializer):
                 if check["kind"] == CheckKind.CREDIT:
                     for name in CREDIT_CHECK_PRIVATE_FIELDS:
                         check.pop(name, None)
-                    # the findings quote amounts and the limit: name the outcome only
+                    # the findings (and an override's reason) quote amounts and the limit
                     check["summary"] = str(_("Credit figures are shown to finance only.")) if check["summary"] else ""
+                    if check.get("override_reason"):
+                        check["override_reason"] = str(_("Credit figures are shown to finance only."))
         return data
 
     @extend_schema_field(ContractDifferenceSerializer(many=True))
@@ -399,8 +412,16 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
 
     queryset = SalesOrder.objects.none()
     filterset_class = OrderFilter
-    ordering_fields = ["created_at", "requested_date", "number", "total_amount", "updated_at"]
     ordering = ["-created_at", "-id"]
+
+    @property
+    def ordering_fields(self) -> list[str]:
+        # sorting by value would reveal it to roles that may not see prices
+        fields = ["created_at", "requested_date", "number", "total_amount", "updated_at"]
+        request = getattr(self, "request", None)
+        if request is not None and not selectors.can_see_prices(request.user):
+            fields.remove("total_amount")
+        return fields
 
     def get_queryset(self) -> QuerySet[SalesOrder]:
         if self.action == "retrieve":

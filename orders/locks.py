@@ -1,5 +1,5 @@
 """Row locks, always taken in one order: order, then its documents (quotation, contract),
-then its lines, then stock rows by pk."""
+then its customer (credit at approval), then its lines, then stock rows by pk."""
 
 from .models import Contract, Quotation, SalesOrder
 

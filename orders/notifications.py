@@ -67,8 +67,10 @@ def order_confirmation(order_id: int) -> bool:
     """Confirm an approved order to the customer's contact, once, in the customer's language."""
     from .models import SalesOrder
 
-    claimed = SalesOrder.objects.filter(pk=order_id, approval_emailed_at__isnull=True, state="approved").update(
-        approval_emailed_at=timezone.now())
+    # any state after approval: the planner may release the order before the mail goes
+    claimed = (SalesOrder.objects.filter(pk=order_id, approval_emailed_at__isnull=True)
+               .exclude(state__in=["inquiry", "quoted", "contracted", "submitted", "on_hold", "rejected", "cancelled"])
+               .update(approval_emailed_at=timezone.now()))
     if not claimed:
         return False
     order = SalesOrder.objects.select_related("customer", "contact").get(pk=order_id)

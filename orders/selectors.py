@@ -179,6 +179,9 @@ def quotation_actions(quotation: Any, user: Any) -> list[str]:
     actions = []
     can_edit = user.has_perm("orders.change_quotation")
     order_open = quotation.order.state in ("inquiry", "quoted")
+    if not order_open:  # a cancelled or contracted order's quotations are a record only
+        return ["create_contract"] if (state == QuotationState.ACCEPTED and quotation.order.state == "quoted"
+                                       and user.has_perm("orders.add_contract")) else []
     if can_edit and state == QuotationState.DRAFT:
         actions += ["edit", "submit_review"]
     if state == QuotationState.IN_REVIEW:
@@ -237,6 +240,8 @@ def contract_actions(contract: Any, user: Any) -> list[str]:
     from .models import ContractState
 
     actions = []
+    if contract.order.state != "quoted":  # the order moved on (contracted, cancelled)
+        return actions
     if contract.state == ContractState.DRAFT and user.has_perm("orders.change_contract"):
         actions += ["edit", "submit_review"]
     if (contract.state == ContractState.IN_REVIEW and user.has_perm("orders.review_contract")
@@ -256,8 +261,10 @@ def contracts_awaiting_review(user: Any) -> QuerySet:
             .select_related("order__customer").order_by("updated_at", "id"))
 
 
-#: Files whose content shows prices (quotations, contracts): only for people who see prices.
-PRICED_ATTACHMENT_KINDS = frozenset({"quotation_pdf", "contract_pdf", "signed_contract"})
+#: Files that show no prices, for everyone who sees the order. None so far: quotations,
+#: contracts, the customer's order scans and written confirmations all carry prices, so
+#: they go only to people who see prices (not the warehouse or planners).
+UNPRICED_ATTACHMENT_KINDS: frozenset[str] = frozenset()
 
 
 def _may_open_priced_files(user: Any) -> bool:
@@ -265,25 +272,26 @@ def _may_open_priced_files(user: Any) -> bool:
 
 
 def attachment_visible_to(user: Any, attachment: Any) -> bool:
-    """Files are served only to people who may see their order and, for quotation and
-    contract files, prices (the warehouse and planners never see them)."""
+    """Files are served only to people who may see their order and, unless the file shows
+    no prices, may see prices (the warehouse and planners do not)."""
     if not order_is_visible_to(user, attachment.order):
         return False
-    return attachment.kind not in PRICED_ATTACHMENT_KINDS or _may_open_priced_files(user)
+    return attachment.kind in UNPRICED_ATTACHMENT_KINDS or _may_open_priced_files(user)
 
 
 def attachments_visible_to(user: Any, attachments: list) -> list:
     """The files of an order `user` already sees that `user` may open (no query per file)."""
     priced_ok = _may_open_priced_files(user)
-    return [a for a in attachments if priced_ok or a.kind not in PRICED_ATTACHMENT_KINDS]
+    return [a for a in attachments if priced_ok or a.kind in UNPRICED_ATTACHMENT_KINDS]
 
 
-def agreed_prices(customer_id: int, product_ids: list[int]) -> dict[int, tuple]:
-    """The customer's agreed unit price and discount per product: from the most recently
-    signed contract that has the product (one query). Products without one are absent."""
+def agreed_prices(customer_id: int, product_ids: list[int], *, currency: str) -> dict[int, tuple]:
+    """The customer's agreed unit price and discount per product, in `currency`: from the
+    most recently signed contract in that currency that has the product (one query).
+    Products without one are absent."""
     from .models import QuotationLine
 
-    rows = (QuotationLine.objects.filter(quotation__contracts__state="signed",
+    rows = (QuotationLine.objects.filter(quotation__contracts__state="signed", quotation__currency=currency,
                                          quotation__order__customer_id=customer_id, product_id__in=product_ids)
             .order_by("product_id", "-quotation__contracts__signed_on", "-id")
             .values_list("product_id", "unit_price", "discount_percent"))

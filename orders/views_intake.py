@@ -168,7 +168,7 @@ def line_price_json(request: HttpRequest) -> JsonResponse:
     product = Product.objects.filter(sku__iexact=request.GET.get("sku", "").strip()).first()
     if product is None:
         return JsonResponse({"detail": _("Product not found.")}, status=404)
-    agreed = selectors.agreed_prices(customer.pk, [product.pk]).get(product.pk)
+    agreed = selectors.agreed_prices(customer.pk, [product.pk], currency=customer.currency).get(product.pk)
     price, discount = agreed if agreed else (product.list_price, Decimal(0))
     return JsonResponse({
         "sku": product.sku, "name": product.name, "unit_price": str(price),

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 
 from customers.models import Address, Contact, Customer
 from customers.selectors import customers_visible_to
-from inventory.models import Product
+from inventory.models import QTY_DIGITS, QTY_PLACES, Product
 from oms.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
-from oms.money import quantize
+from oms.money import DECIMAL_PLACES, MAX_DIGITS, quantize
 
 from ..locks import lock_order
 from ..models import Channel, NumberSequence, OrderEvent, SalesOrder, SalesOrderLine
@@ -90,6 +90,11 @@ def validate_lines(lines: list[LineInput], errors: dict[str, list[str]], *, mode
         quantity = to_decimal(line.quantity)
         if quantity is None or not quantity.is_finite() or quantity <= 0:
             errors.setdefault(f"{prefix}.quantity", []).append(_("Quantity must be greater than zero."))
+        elif not fits(quantity, QTY_DIGITS, QTY_PLACES):
+            errors.setdefault(f"{prefix}.quantity", []).append(
+                _("At most %(places)s decimal places and %(digits)s digits in all.")
+                % {"places": QTY_PLACES, "digits": QTY_DIGITS})
+            quantity = None
         discount = to_decimal(line.discount_percent)
         if line.unit_price is not None:
             price = to_decimal(line.unit_price)
@@ -101,14 +106,33 @@ def validate_lines(lines: list[LineInput], errors: dict[str, list[str]], *, mode
             price = line.product.list_price
         if price is None or not price.is_finite() or price < 0:
             errors.setdefault(f"{prefix}.unit_price", []).append(_("Unit price cannot be negative."))
+        elif not fits(price, MAX_DIGITS, DECIMAL_PLACES):
+            errors.setdefault(f"{prefix}.unit_price", []).append(
+                _("At most %(places)s decimal places and %(digits)s digits in all.")
+                % {"places": DECIMAL_PLACES, "digits": MAX_DIGITS})
+            price = None
         if discount is None or not discount.is_finite() or not (0 <= discount <= 100):
             errors.setdefault(f"{prefix}.discount_percent", []).append(_("Discount must be between 0 and 100."))
         if not line.product.is_active:
             errors.setdefault(f"{prefix}.product", []).append(
                 _("Product %(sku)s is no longer sold.") % {"sku": line.product.sku})
-        built.append(model(line_no=index + 1, product=line.product, description=line.description,
-                                    quantity=quantity or 0, unit_price=price or 0, discount_percent=discount or 0))
+        built.append(model(line_no=index + 1, product=line.product, description=(line.description or "")[:250],
+                           quantity=quantity or 0, unit_price=price or 0, discount_percent=discount or 0))
+    if not errors and sum((row.line_total for row in built), Decimal(0)) >= MAX_AMOUNT:
+        errors.setdefault("lines", []).append(_("The total is too large."))
     return built
+
+
+#: The first amount a money column (MAX_DIGITS, DECIMAL_PLACES) cannot hold.
+MAX_AMOUNT = Decimal(10) ** (MAX_DIGITS - DECIMAL_PLACES)
+
+
+def fits(value: Decimal, digits: int, places: int) -> bool:
+    """Whether `value` fits a DecimalField(max_digits=digits, decimal_places=places) as it is."""
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > places:
+        return False
+    return abs(value) < Decimal(10) ** (digits - places)
 
 
 def check_may_create_orders(by: Any, customer: Customer) -> None:
@@ -119,7 +143,8 @@ def check_may_create_orders(by: Any, customer: Customer) -> None:
 
 
 def order_header_errors(customer: Customer, *, delivery_address: Address | None, contact: Contact | None,
-                        requested_date: datetime.date | None, channel: str) -> dict[str, list[str]]:
+                        requested_date: datetime.date | None, channel: str,
+                        customer_reference: str = "") -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if not customer.is_active:
         errors.setdefault("customer", []).append(_("This customer is inactive."))
@@ -131,6 +156,8 @@ def order_header_errors(customer: Customer, *, delivery_address: Address | None,
         errors.setdefault("requested_date", []).append(_("The requested date is in the past."))
     if channel not in Channel.values:
         errors.setdefault("channel", []).append(_("Unknown channel."))
+    if len(customer_reference) > 64:
+        errors.setdefault("customer_reference", []).append(_("At most 64 characters."))
     return errors
 
 
@@ -273,6 +300,10 @@ def order_transition(*, order_id: int, name: str, by: Any, reason: str = "") -> 
     with transaction.atomic(durable=True):
         order = lock_visible_order(order_id, by)
         check_transition(order, name, by=by, reason=reason)
+        if name == "approve":
+            from .review import check_credit_at_approval  # review builds on this module
+
+            check_credit_at_approval(order)
         apply_transition(order, name, by=by, reason=reason)
     return order
 

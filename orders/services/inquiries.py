@@ -70,7 +70,7 @@ def inquiry_create(*, by: Any, customer: Customer, needs: list[NeedInput], conta
     first conversation note if one is given. All problems are reported at once."""
     check_may_create_orders(by, customer)
     errors = order_header_errors(customer, delivery_address=None, contact=contact, requested_date=requested_date,
-                                 channel=channel)
+                                 channel=channel, customer_reference=customer_reference)
     rows = _validate_needs(needs, errors)
     if errors:
         raise ValidationFailed(errors=errors)

@@ -95,11 +95,12 @@ def order_create(*, by: Any, customer: Customer, lines: list[LineInput], channel
     """
     check_may_create_orders(by, customer)
     errors = order_header_errors(customer, delivery_address=delivery_address, contact=contact,
-                                 requested_date=requested_date, channel=channel)
+                                 requested_date=requested_date, channel=channel,
+                                 customer_reference=customer_reference)
     if payment_terms and payment_terms not in PaymentTerms.values:
         errors.setdefault("payment_terms", []).append(_("Unknown payment terms."))
     _channel_errors(channel, document=document, confirmation_due=confirmation_due, errors=errors)
-    prices = agreed_prices(customer.pk, [line.product.pk for line in lines])
+    prices = agreed_prices(customer.pk, [line.product.pk for line in lines], currency=currency or customer.currency)
     line_rows = validate_lines(lines, errors, agreed_prices=prices)
     if submit and errors:
         for name in _missing_on_submit(customer, contact=contact, delivery_address=delivery_address,
@@ -158,15 +159,16 @@ def order_update(*, order_id: int, by: Any, lines: list[LineInput] | None = None
         errors = order_header_errors(
             customer, delivery_address=None if delivery_address is _UNSET else delivery_address,
             contact=None if contact is _UNSET else contact,
-            requested_date=None if requested_date is _UNSET else requested_date, channel=order.channel)
+            requested_date=None if requested_date is _UNSET else requested_date, channel=order.channel,
+            customer_reference=customer_reference or "")
         if payment_terms is not None and payment_terms not in PaymentTerms.values:
             errors.setdefault("payment_terms", []).append(_("Unknown payment terms."))
         rows = None
         if lines is not None:
             if not lines:
                 errors.setdefault("lines", []).append(_("An order needs at least one line."))
-            rows = validate_lines(lines, errors, agreed_prices=agreed_prices(customer.pk,
-                                                                             [line.product.pk for line in lines]))
+            prices = agreed_prices(customer.pk, [line.product.pk for line in lines], currency=order.currency)
+            rows = validate_lines(lines, errors, agreed_prices=prices)
         if errors:
             raise ValidationFailed(errors=errors)
         changed = []
@@ -275,6 +277,13 @@ class ImportReport:
 
 
 def _parse_rows(text: str, report: ImportReport) -> list[tuple[int, dict[str, str]]]:
+    try:
+        return _read_rows(text, report)
+    except csv.Error as exc:  # e.g. a field over the csv module's size limit
+        raise ValidationFailed(errors={"file": [_("The file is not valid CSV: %(error)s") % {"error": exc}]}) from None
+
+
+def _read_rows(text: str, report: ImportReport) -> list[tuple[int, dict[str, str]]]:
     reader = csv.DictReader(io.StringIO(text))
     header = [name.strip().lower() for name in (reader.fieldnames or [])]
     missing = [name for name in CSV_REQUIRED if name not in header]

@@ -126,7 +126,13 @@ def _build_lines(lines: list[LineInput], errors: dict[str, list[str]]) -> list[Q
 
 
 def _lines_from_needs(order: SalesOrder) -> list[LineInput]:
+    """The needs as quotation lines at list price; an order without needs (entered with
+    lines) is quoted with its own lines and prices."""
     needs = list(order.needs.select_related("product"))
+    if not needs:
+        return [LineInput(product=line.product, quantity=line.quantity, unit_price=line.unit_price,
+                          discount_percent=line.discount_percent, description=line.description)
+                for line in order.lines.select_related("product").order_by("line_no")]
     unmatched = [need.line_no for need in needs if need.product is None]
     if unmatched:
         raise ValidationFailed(
@@ -372,6 +378,8 @@ def quotation_send(*, quotation_id: int, by: Any, to_email: str | None = None) -
         if not recipient:
             raise ValidationFailed(errors={"to_email": [_("The customer has no contact e-mail; enter one.")]})
         try:
+            if len(recipient) > 254:
+                raise DjangoValidationError("too long")
             validate_email(recipient)
         except DjangoValidationError:
             raise ValidationFailed(errors={"to_email": [_("Enter a valid e-mail address.")]}) from None

@@ -17,6 +17,7 @@ from django.db.models import Count, F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from customers.models import Customer
 from oms.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
 from oms.money import quantize
 
@@ -84,6 +85,27 @@ def _credit_check(order: SalesOrder) -> dict[str, Any]:
                  "first_paid_on": customer.first_paid_on.isoformat() if customer.first_paid_on else None,
                  "other_open_orders": int(others["count"] or 0), "currency": customer.currency},
     }
+
+
+def check_credit_at_approval(order: SalesOrder) -> None:
+    """The credit check again, at the moment of approval, under a lock on the customer.
+
+    The background check ran when the order was submitted; other orders of the customer
+    may have been approved since. Locking the customer row (after the order: the lock
+    order is order, then customer) makes concurrent approvals for one customer take
+    turns, so together they can never pass the limit unseen. An overridden credit check
+    of the latest run stands. Must run inside the approving transaction."""
+    Customer.objects.select_for_update().only("pk").get(pk=order.customer_id)
+    overridden = order.checks.filter(run=order.checks_run, kind=CheckKind.CREDIT,
+                                     overridden_at__isnull=False).exists()
+    if overridden:
+        return
+    found = _credit_check(order)
+    if found["result"] == CheckOutcome.FAIL:
+        raise TransitionNotAllowed(
+            _("The credit check fails now: %(problems)s Re-run the checks, or override the credit check with a "
+              "reason.") % {"problems": " ".join(found["problems"])},
+            code="credit_exceeded", extra={"checks_result": order.checks_result})
 
 
 def _availability_check(order: SalesOrder, lines: list[SalesOrderLine], today: datetime.date) -> dict[str, Any]:

@@ -235,3 +235,39 @@ def test_token_can_be_obtained_with_username_and_password(users):
                                                         "password": "s3cret-pass-1"}, format="json")
     assert response.status_code == 200 and response.json()["token"]
     assert_problem(APIClient().post("/api/v1/auth/token/", {"username": "x", "password": "y"}, format="json"), 400)
+
+
+def test_roles_without_prices_get_no_money_from_the_timeline_nor_sort_by_value(users):
+    order = order_in_state("approved", users)
+    services.order_record_payment(order_id=order.pk, amount=Decimal("1.00"), by=users["reviewer"])
+    for role, sees in (("warehouse", False), ("planner", False), ("reviewer", True)):
+        body = client_for(users[role]).get(f"/api/v1/orders/{order.pk}/").json()
+        payment = next(e for e in body["events"] if e["kind"] == "payment")
+        assert ("amount" in payment["payload"], "outstanding" in payment["payload"]) == (sees, sees), role
+    cheap = order_in_state("approved", users, lines=[(ProductFactory(list_price=Decimal("1")), "1")])
+    dear = order_in_state("approved", users, lines=[(ProductFactory(list_price=Decimal("999")), "1")])
+    numbers = [o["number"] for o in client_for(users["reviewer"]).get(
+        "/api/v1/orders/?ordering=-total_amount&state=approved").json()["results"]]
+    assert numbers.index(dear.number) < numbers.index(cheap.number)
+    warehouse = [o["number"] for o in client_for(users["warehouse"]).get(
+        "/api/v1/orders/?ordering=-total_amount&state=approved").json()["results"]]
+    default = [o["number"] for o in client_for(users["warehouse"]).get("/api/v1/orders/?state=approved").json()[
+        "results"]]
+    assert warehouse == default  # the value ordering is ignored for them
+
+
+def test_order_scans_are_not_served_to_roles_without_prices(users):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    order = services.order_create(
+        by=users["order_desk"], customer=CustomerFactory(owner=users["sales"]), channel="email",
+        requested_date=timezone.localdate() + datetime.timedelta(days=9), submit=True,
+        document=SimpleUploadedFile("po.pdf", b"%PDF-1.4\n@ 12.50 CNY\n%%EOF\n"),
+        lines=[services.LineInput(product=(product := ProductFactory()), quantity=Decimal(1))])
+    stock(product, "10")
+    services.order_run_checks(order_id=order.pk)
+    services.order_transition(order_id=order.pk, name="approve", by=users["reviewer"])
+    scan = order.attachments.get()
+    for role, status in (("warehouse", 404), ("planner", 404), ("order_desk", 200), ("reviewer", 200)):
+        response = client_for(users[role]).get(f"/api/v1/attachments/{scan.pk}/download/")
+        assert response.status_code == status, role

@@ -226,3 +226,23 @@ def test_csv_rows_for_customers_the_user_does_not_own_are_refused(users):
 def test_orders_for_a_customer_need_the_right_to_enter_them(users):
     with pytest.raises(PermissionDenied):
         make_order(by=users["sales"], customer=CustomerFactory(owner=make_user("sales")))
+
+
+def test_numbers_that_do_not_fit_are_refused_not_a_server_error(users):
+    product = ProductFactory()
+    for quantity, price, field in [("0.0001", None, "lines.0.quantity"), ("1e20", None, "lines.0.quantity"),
+                                   ("1", "0.001", "lines.0.unit_price"), ("99999999999", "1000.00", "lines")]:
+        with pytest.raises(ValidationFailed) as refused:
+            _create(users, lines=[services.LineInput(product=product, quantity=Decimal(quantity),
+                                                     unit_price=None if price is None else Decimal(price))])
+        assert field in refused.value.errors, (quantity, price)
+    with pytest.raises(ValidationFailed) as refused:
+        _create(users, customer_reference="R" * 65)
+    assert "customer_reference" in refused.value.errors
+
+
+def test_csv_with_an_oversized_field_is_refused_whole(users):
+    with pytest.raises(ValidationFailed) as refused:
+        services.orders_import_csv(by=users["order_desk"], upload=_csv(
+            "customer_code,customer_reference,requested_date,sku,quantity\n" + '"' + "x" * 200_000 + '",A,,P,1\n'))
+    assert "file" in refused.value.errors

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from oms.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from orders import selectors, services
-from orders.models import CheckOutcome, ChecksResult, OrderState, ReviewCheck
+from orders.models import CheckOutcome, ChecksResult, OrderState, ReviewCheck, SalesOrder
 from tests.factories import CustomerFactory, ProductFactory, make_order, make_user, order_in_state, stock
 
 pytestmark = pytest.mark.django_db
@@ -295,3 +295,61 @@ def test_approval_e_mails_the_order_confirmation_once(users, django_capture_on_c
     assert order.lines.get().product.sku in message.body
     assert order_confirmation_email(order.pk) is False
     assert len(mail.outbox) == 1
+
+
+def test_approval_checks_credit_again_so_two_orders_cannot_pass_the_limit_together(users):
+    customer = CustomerFactory(owner=users["sales"], credit_limit=Decimal("1000"))
+    product = ProductFactory(list_price=Decimal("600"))
+    stock(product, "10")
+    first, second = (_submitted(users, customer=customer, lines=[(product, "1")]) for _ in range(2))
+    assert services.order_run_checks(order_id=first.pk) == "passed"
+    assert services.order_run_checks(order_id=second.pk) == "passed"  # each alone is within the limit
+    services.order_transition(order_id=first.pk, name="approve", by=users["reviewer"])
+    with pytest.raises(TransitionNotAllowed) as refused:
+        services.order_transition(order_id=second.pk, name="approve", by=users["reviewer"])
+    assert refused.value.code == "credit_exceeded" and "exceeded by 200.00" in refused.value.message
+    second.refresh_from_db()
+    assert second.state == OrderState.SUBMITTED
+    # a re-run now fails the credit check; an override with a reason lets it through
+    services.order_request_checks(order_id=second.pk, by=users["reviewer"])
+    assert services.order_run_checks(order_id=second.pk) == "on_hold"
+    services.order_override_check(order_id=second.pk, check_id=_checks(second)["credit"].pk, by=users["manager"],
+                                  reason="Letter of credit for the second order.")
+    services.order_transition(order_id=second.pk, name="approve", by=users["reviewer"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_approvals_for_one_customer_never_pass_its_limit_together(users):
+    """Many orders of one customer approved from many threads at once: the customer row
+    lock makes them take turns, so approved exposure never exceeds the limit."""
+    import threading
+
+    from django.db import connection
+
+    customer = CustomerFactory(owner=users["sales"], credit_limit=Decimal("1000"))
+    product = ProductFactory(list_price=Decimal("300"))
+    stock(product, "100")
+    orders = [_submitted(users, customer=customer, lines=[(product, "1")]) for _ in range(6)]
+    for order in orders:  # the checks ran on commit (tasks run eagerly in tests)
+        order.refresh_from_db()
+        assert order.checks_result == ChecksResult.PASSED
+    barrier, outcomes = threading.Barrier(len(orders)), []
+
+    def approve(order_id):
+        try:
+            barrier.wait(timeout=10)
+            services.order_transition(order_id=order_id, name="approve", by=users["reviewer"])
+            outcomes.append("approved")
+        except TransitionNotAllowed as exc:
+            outcomes.append(exc.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=approve, args=(order.pk,)) for order in orders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["approved"] * 3 + ["credit_exceeded"] * 3  # 3 × 300 ≤ 1000 < 4 × 300
+    approved = SalesOrder.objects.filter(customer=customer, state=OrderState.APPROVED)
+    assert sum(o.total_amount for o in approved) == Decimal("900.00")

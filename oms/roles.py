@@ -97,6 +97,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     PLANNER: [
         *_CATALOGUE_READ,
+        "inventory.receive_stock",
         *_ORDER_READ_ALL,
         "orders.fulfil_order",
         "orders.view_quotation",
@@ -104,6 +105,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     WAREHOUSE: [
         *_CATALOGUE_READ,
+        "inventory.receive_stock",
+        "inventory.adjust_stock",
         "orders.view_salesorder",
         "orders.view_fulfilment_orders",
         "orders.pack_order",

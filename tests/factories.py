@@ -73,8 +73,12 @@ class WarehouseFactory(factory.django.DjangoModelFactory):
 
 
 def stock(product: Product, on_hand: str | Decimal, warehouse: Warehouse | None = None) -> StockLevel:
-    return StockLevel.objects.create(product=product, warehouse=warehouse or WarehouseFactory(),
-                                     on_hand=Decimal(on_hand))
+    """Receive `on_hand` of `product` into a (new) warehouse, through the stock ledger."""
+    from inventory.services import stock_receive
+
+    warehouse = warehouse or WarehouseFactory()
+    stock_receive(product=product, warehouse=warehouse, quantity=on_hand, reference="TEST")
+    return StockLevel.objects.get(product=product, warehouse=warehouse)
 
 
 def make_order(*, by: User, customer: Customer | None = None, lines: list[tuple[Product, str]] | None = None,

@@ -268,6 +268,10 @@ class SalesOrderLine(models.Model):
     quantity = models.DecimalField(_("quantity"), max_digits=QTY_DIGITS, decimal_places=QTY_PLACES)
     unit_price = models.DecimalField(_("unit price"), max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
     discount_percent = models.DecimalField(_("discount %"), max_digits=5, decimal_places=2, default=0)
+    reserved_quantity = models.DecimalField(_("reserved"), max_digits=QTY_DIGITS, decimal_places=QTY_PLACES,
+                                            default=0)
+    backorder_quantity = models.DecimalField(_("backordered"), max_digits=QTY_DIGITS, decimal_places=QTY_PLACES,
+                                             default=0)
     promise_date = models.DateField(_("promise date"), null=True, blank=True,
                                     help_text=_("When this line can be delivered, from the availability check."))
 
@@ -281,6 +285,9 @@ class SalesOrderLine(models.Model):
             models.CheckConstraint(condition=Q(unit_price__gte=0), name="order_line_unit_price_not_negative"),
             models.CheckConstraint(condition=Q(discount_percent__gte=0) & Q(discount_percent__lte=100),
                                    name="order_line_discount_within_0_100"),
+            models.CheckConstraint(condition=Q(reserved_quantity__gte=0) & Q(backorder_quantity__gte=0)
+                                   & Q(reserved_quantity__lte=models.F("quantity")),
+                                   name="order_line_reserved_within_quantity"),
         ]
 
     def __str__(self) -> str:

@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 from customers.models import Address, Contact, Customer
 from customers.selectors import customers_visible_to
 from inventory.models import QTY_DIGITS, QTY_PLACES, Product
+from inventory.services import release_for_order, reserve_for_order
 from oms.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from oms.money import DECIMAL_PLACES, MAX_DIGITS, quantize
 
 from ..locks import lock_order
-from ..models import Channel, NumberSequence, OrderEvent, SalesOrder, SalesOrderLine
+from ..models import FULFILMENT_STATES, Channel, NumberSequence, OrderEvent, SalesOrder, SalesOrderLine
 from ..selectors import order_is_visible_to
 from ..transitions import TRANSITIONS
 
@@ -257,6 +258,10 @@ def apply_transition(order: SalesOrder, name: str, *, by: Any, reason: str, payl
     from_state = order.state
     getattr(order, name)()
     order.save()
+    if name == "start_fulfilment":
+        payload = {**(payload or {}), **{k: str(v) for k, v in reserve_for_order(order, by=by).items()}}
+    elif name == "cancel" and from_state in FULFILMENT_STATES:
+        payload = {**(payload or {}), "released": str(release_for_order(order, by=by, reason=reason))}
     record_event(order, kind=name, by=by, from_state=from_state, to_state=order.state,
                   reason=reason.strip(), payload=payload)
     order_id = order.pk

@@ -18,7 +18,8 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from customers.models import Address, Contact, Customer
-from inventory.models import Product, StockLevel, Warehouse
+from inventory.models import Product, Warehouse
+from inventory.services import stock_receive
 from oms import roles
 from orders import services
 from orders.documents import html_to_pdf, render_contract_pdf
@@ -224,16 +225,19 @@ class Command(BaseCommand):
         products = {}
         with transaction.atomic():
             shanghai = Warehouse.objects.create(code="SH", name="Shanghai main warehouse",
-                                                address="上海市嘉定区 安亭镇 1 号")
-            shenzhen = Warehouse.objects.create(code="SZ", name="Shenzhen warehouse", address="深圳市宝安区 福永 2 号")
+                                                address="上海市嘉定区 安亭镇 1 号", regions="上海, 江苏, 浙江, 四川")
+            shenzhen = Warehouse.objects.create(code="SZ", name="Shenzhen warehouse", address="深圳市宝安区 福永 2 号",
+                                                regions="广东, 广西, 福建")
             for sku, name, unit, price, supply, kg, m3, fragile, lead in PRODUCTS:
                 products[sku] = Product.objects.create(
                     sku=sku, name=name, unit=unit, list_price=Decimal(price), supply_type=supply,
                     standard_cost=(Decimal(price) * COST_RATIO).quantize(Decimal("0.01")),
                     weight_kg=Decimal(kg), volume_m3=Decimal(m3), fragile=fragile, lead_time_days=lead)
-            for sku, (sh, sz) in STOCK.items():
-                StockLevel.objects.create(product=products[sku], warehouse=shanghai, on_hand=Decimal(sh))
-                StockLevel.objects.create(product=products[sku], warehouse=shenzhen, on_hand=Decimal(sz))
+        for sku, (sh, sz) in STOCK.items():  # opening stock, through the ledger
+            for warehouse, quantity in ((shanghai, sh), (shenzhen, sz)):
+                if Decimal(quantity) > 0:
+                    stock_receive(product=products[sku], warehouse=warehouse, quantity=quantity,
+                                  reference="OPENING")
         return products
 
     def _orders(self, users: dict[str, User], customers: dict[str, Customer], products: dict[str, Product]) -> None:

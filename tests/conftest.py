@@ -49,10 +49,15 @@ def pytest_terminal_summary(terminalreporter) -> None:
 @pytest.fixture(autouse=True)
 def _eager_celery():
     """Unit tests run tasks in-process; the worker test starts a real worker instead."""
+    from celery.result import _set_task_join_will_block
+
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
+    # Eager tasks run from several threads at once (the threaded tests) can leave Celery's
+    # process-wide "inside a task" flag set: its save-and-restore is not thread-safe.
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture(autouse=True)

@@ -58,7 +58,7 @@ def home(request: HttpRequest) -> HttpResponse:
                         if user.has_perm(perm)],
         })
     may_sign_off = any(user.has_perm(perm) for perm in SIGNOFF_PERMISSIONS.values())
-    may_review = user.has_perm("orders.approve_order") or user.has_perm("orders.override_checks")
+    may_review = order_selectors.may_review_orders(user)
     review_counts = order_selectors.order_counts_by_state(user, [S.SUBMITTED, S.ON_HOLD]) if may_review else {}
     return render(request, "home.html", {
         "sections": sections,

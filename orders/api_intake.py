@@ -75,9 +75,7 @@ class ReviewsOrders(permissions.BasePermission):
     message = _("Only those who approve orders or override checks see the approval queue.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated
-                    and (user.has_perm("orders.approve_order") or user.has_perm("orders.override_checks")))
+        return bool(request.user and selectors.may_review_orders(request.user))
 
 
 # --- intake ------------------------------------------------------------------------------------

@@ -90,6 +90,15 @@ def _local_date(moment: datetime.datetime | None) -> datetime.date | None:
 
 # --- quotation ---------------------------------------------------------------------------------
 
+def _schedule(quotation: Quotation, order: Any) -> dict[str, Any]:
+    """What both documents print of the quoted goods: lines, totals and the customer."""
+    return {
+        "lines": list(quotation.lines.all()), "currency": quotation.currency, "subtotal": quotation.subtotal,
+        "discount_amount": quotation.discount_amount, "total_amount": quotation.total_amount,
+        "customer": _party(order.customer, order),
+    }
+
+
 def render_quotation_pdf(quotation: Quotation) -> bytes:
     """The quotation as a PDF in its customer's language.
 
@@ -110,12 +119,7 @@ def render_quotation_pdf(quotation: Quotation) -> bytes:
         watermark = "superseded"
     context = {
         "quotation": quotation,
-        "lines": list(quotation.lines.all()),
-        "currency": quotation.currency,
-        "subtotal": quotation.subtotal,
-        "discount_amount": quotation.discount_amount,
-        "total_amount": quotation.total_amount,
-        "customer": _party(order.customer, order),
+        **_schedule(quotation, order),
         "issued_on": _local_date(quotation.sent_at or quotation.created_at),
         "watermark": watermark,
     }
@@ -152,12 +156,7 @@ def render_contract_pdf(contract: Contract) -> bytes:
         "quotation": quotation,
         "document_label": contract.number,
         "clauses": list(contract.clauses.all()),
-        "lines": list(quotation.lines.all()),
-        "currency": quotation.currency,
-        "subtotal": quotation.subtotal,
-        "discount_amount": quotation.discount_amount,
-        "total_amount": quotation.total_amount,
-        "customer": _party(order.customer, order),
+        **_schedule(quotation, order),
         "issued_on": _local_date(contract.created_at),
         "watermark": watermark,
     }

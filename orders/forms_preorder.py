@@ -68,6 +68,17 @@ class SkuFormSet(forms.BaseFormSet):
         row N refer to the N-th of these."""
         return [form for form in self.forms if self._counts(form)]
 
+    def line_inputs(self) -> list:
+        """The rows as the services' LineInput (order and quotation lines)."""
+        from .services import LineInput
+
+        return [LineInput(
+            product=form.cleaned_data["product_obj"], quantity=form.cleaned_data["quantity"],
+            unit_price=form.cleaned_data.get("unit_price"),
+            discount_percent=form.cleaned_data.get("discount_percent") or Decimal(0),
+            description=form.cleaned_data.get("description", ""),
+        ) for form in self.rows()]
+
 
 # --- needs capture -----------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from .models import FULFILMENT_STATES, OrderEvent, SalesOrder, SalesOrderLine
+from .models import FULFILMENT_STATES, REVIEW_STATES, OrderEvent, SalesOrder, SalesOrderLine
 from .transitions import TRANSITIONS
 
 
@@ -330,6 +330,12 @@ def signed_contracts_prefetch() -> Prefetch:
         to_attr="signed_contracts")
 
 
+def may_review_orders(user: Any) -> bool:
+    """Who works the approval queue: reviewers approve, hold and reject; managers override."""
+    return user.is_authenticated and (user.has_perm("orders.approve_order")
+                                      or user.has_perm("orders.override_checks"))
+
+
 def approval_queue(user: Any) -> QuerySet[SalesOrder]:
     """Orders in review (submitted, on hold) for the approval queue, highest priority
     first: customer tier, then the requested date, then the oldest. Lines, their
@@ -340,7 +346,7 @@ def approval_queue(user: Any) -> QuerySet[SalesOrder]:
     tier_rank = Case(*[When(customer__tier=tier, then=Value(rank)) for tier, rank in TIER_RANK.items()],
                      default=Value(len(TIER_RANK)), output_field=IntegerField())
     return (
-        orders_visible_to(user).filter(state__in=["submitted", "on_hold"])
+        orders_visible_to(user).filter(state__in=REVIEW_STATES)
         .select_related("customer", "entered_by", "contact", "delivery_address")
         .prefetch_related(
             Prefetch("lines", queryset=SalesOrderLine.objects.select_related("product").order_by("line_no")),

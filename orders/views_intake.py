@@ -58,15 +58,6 @@ def _chosen_customer(request: HttpRequest) -> Customer | None:
         raise Http404(_("Customer not found.")) from None
 
 
-def _line_inputs(formset: Any) -> list[services.LineInput]:
-    return [services.LineInput(
-        product=form.cleaned_data["product_obj"], quantity=form.cleaned_data["quantity"],
-        unit_price=form.cleaned_data.get("unit_price"),
-        discount_percent=form.cleaned_data.get("discount_percent") or Decimal(0),
-        description=form.cleaned_data.get("description", ""),
-    ) for form in formset.rows()]
-
-
 def _apply_errors(exc: ApplicationError, form: OrderEntryForm, formset: Any) -> tuple[list[str], list[str]]:
     """Put a service's errors next to their fields and rows. Returns the messages for the
     top of the page (a summary first) and those about the lines as a whole."""
@@ -129,7 +120,7 @@ def order_entry_page(request: HttpRequest) -> HttpResponse:
             cleaned = form.cleaned_data
             try:
                 order = services.order_create(
-                    by=request.user, customer=customer, lines=_line_inputs(formset), channel=cleaned["channel"],
+                    by=request.user, customer=customer, lines=formset.line_inputs(), channel=cleaned["channel"],
                     requested_date=cleaned["requested_date"], delivery_address=cleaned["delivery_address"],
                     contact=cleaned["contact"], payment_terms=cleaned["payment_terms"],
                     customer_reference=cleaned["customer_reference"], notes=cleaned["notes"], submit=submit,
@@ -224,7 +215,7 @@ def order_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
             cleaned = form.cleaned_data
             try:
                 services.order_update(
-                    order_id=order.pk, by=request.user, lines=_line_inputs(formset),
+                    order_id=order.pk, by=request.user, lines=formset.line_inputs(),
                     requested_date=cleaned["requested_date"], delivery_address=cleaned["delivery_address"],
                     contact=cleaned["contact"], payment_terms=cleaned["payment_terms"],
                     customer_reference=cleaned["customer_reference"], notes=cleaned["notes"])

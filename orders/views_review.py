@@ -31,18 +31,12 @@ from oms.errors import ApplicationError
 
 from . import selectors, services
 from .forms import TransitionForm
-from .models import CheckKind, CheckOutcome, OrderState, ReviewCheck, SalesOrder
+from .models import REVIEW_STATES, CheckKind, CheckOutcome, ReviewCheck, SalesOrder
 from .views_preorder.common import raise_404
 
 QUEUE_PAGE_SIZE = 25
-REVIEW_STATES = (OrderState.SUBMITTED, OrderState.ON_HOLD)
 #: The badge style of each check outcome (classes in oms.css).
 OUTCOME_STYLE = {CheckOutcome.PASS: "ok", CheckOutcome.WARNING: "warn", CheckOutcome.FAIL: "bad"}
-
-
-def may_use_queue(user: Any) -> bool:
-    """Reviewers approve, hold and reject; managers override failed checks."""
-    return user.has_perm("orders.approve_order") or user.has_perm("orders.override_checks")
 
 
 # --- what the checks found, for the templates ---------------------------------------------------
@@ -214,7 +208,7 @@ def review_of(order: SalesOrder, user: Any, *, transitions: list[str] | None = N
         differences=selectors.contract_differences(order), has_contract=bool(getattr(order, "signed_contracts", None)),
         in_review=in_review, pending=in_review and order.checks_done_at is None,
         can_approve="approve" in names, can_hold="hold" in names, can_reject="reject" in names,
-        entered_by_viewer=order.entered_by_id == user.pk and may_use_queue(user),
+        entered_by_viewer=order.entered_by_id == user.pk and selectors.may_review_orders(user),
         may_rerun=in_review and user.has_perm("orders.run_checks"),
         age=timesince(order.created_at, depth=1),
     )
@@ -232,7 +226,7 @@ def review_panel(order: SalesOrder, user: Any, *, transitions: list[str]) -> Rev
 
 @login_required
 def approval_queue_page(request: HttpRequest) -> HttpResponse:
-    if not may_use_queue(request.user):
+    if not selectors.may_review_orders(request.user):
         raise PermissionDenied
     page = Paginator(selectors.approval_queue(request.user), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     here = reverse("orders:approval_queue") + (f"?page={page.number}" if page.number > 1 else "")

@@ -12,7 +12,6 @@ from html.parser import HTMLParser
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -20,6 +19,7 @@ from customers.models import Address, Contact
 from orders import services
 from orders.models import AttachmentKind, Channel, OrderState, SalesOrder
 from tests.factories import CustomerFactory, ProductFactory, make_user, order_in_state, stock
+from tests.pages import client_for, html
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate
@@ -28,19 +28,6 @@ PDF = b"%PDF-1.4\n% order\n%%EOF\n"
 REQUIRED_FOR_SUBMIT = "This is required before the order can be submitted."
 
 
-@pytest.fixture(autouse=True)
-def _hosts(settings):
-    settings.ALLOWED_HOSTS = ["testserver"]
-
-
-def client_for(user, language: str = "en") -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    client.force_login(user)
-    return client
-
-
-def html(response) -> str:
-    return response.content.decode()
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -29,25 +28,13 @@ from orders.models import (
     SalesOrder,
 )
 from tests.factories import CustomerFactory, ProductFactory, make_user
+from tests.pages import client_for, html
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate
 PDF = b"%PDF-1.4\n% signed\n%%EOF\n"
 
 
-@pytest.fixture(autouse=True)
-def _hosts(settings):
-    settings.ALLOWED_HOSTS = ["testserver"]
-
-
-def client_for(user, language: str = "en") -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    client.force_login(user)
-    return client
-
-
-def html(response) -> str:
-    return response.content.decode()
 
 
 @pytest.fixture

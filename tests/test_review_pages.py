@@ -10,13 +10,13 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from orders import services
 from orders.models import ChecksResult, OrderState, ReviewCheck, SalesOrder
 from tests.factories import CustomerFactory, ProductFactory, make_order, make_user, order_in_state, stock
+from tests.pages import client_for, html
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate
@@ -30,19 +30,6 @@ QUEUE_QUERIES = 12
 ORDER_PAGE_QUERIES = 17
 
 
-@pytest.fixture(autouse=True)
-def _hosts(settings):
-    settings.ALLOWED_HOSTS = ["testserver"]
-
-
-def client_for(user, language: str = "en") -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    client.force_login(user)
-    return client
-
-
-def html(response) -> str:
-    return response.content.decode()
 
 
 def checked(order: SalesOrder) -> SalesOrder:

@@ -10,7 +10,8 @@ from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import renderers, serializers
+from rest_framework import mixins, renderers, serializers, status, viewsets
+from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from inventory.models import Product
@@ -79,6 +80,34 @@ class ServiceChecksRole(ModelRolePermission):
     perms_map = {
         method: ["%(app_label)s.view_%(model_name)s"] for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
     } | {"OPTIONS": []}
+
+
+class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Shared shape of the quotation and contract endpoints: a short list representation,
+    a detail one that every write answers with, and actions whose service checks the role."""
+
+    list_serializer_class: type[serializers.Serializer]
+    detail_serializer_class: type[serializers.Serializer]
+    #: Actions guarded by the model permissions; the others let the service decide (403/404/409).
+    model_permission_actions = ("list", "retrieve", "create", "partial_update", "pdf")
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        return self.list_serializer_class if self.action == "list" else self.detail_serializer_class
+
+    def get_permissions(self) -> list:
+        if self.action in self.model_permission_actions:
+            return [ModelRolePermission()]
+        return [ServiceChecksRole()]
+
+    def _render(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
+        document = self.get_queryset().get(pk=pk)
+        return Response(self.detail_serializer_class(document, context=self.get_serializer_context()).data,
+                        status=code)
+
+    def _input(self, serializer_class: type[serializers.Serializer]) -> dict:
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
 
 
 # --- input and attachments -------------------------------------------------------------------

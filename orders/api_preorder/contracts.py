@@ -10,14 +10,13 @@ from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import mixins, parsers, serializers, status, viewsets
+from rest_framework import parsers, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from oms.errors import PermissionDenied, ValidationFailed
-from oms.permissions import ModelRolePermission
 
 from .. import selectors, services
 from ..api import CustomerRefSerializer
@@ -27,8 +26,8 @@ from .common import (
     FILE_RENDERERS,
     LINE_PRICE_FIELDS,
     AttachmentSerializer,
+    DocumentViewSet,
     ScheduleLineSerializer,
-    ServiceChecksRole,
     file_response,
     money_field,
     path_id,
@@ -187,10 +186,12 @@ UPLOAD_PARSERS = [parsers.MultiPartParser, parsers.FormParser]
     retrieve=extend_schema(operation_id="contracts_retrieve",
                            responses={200: ContractDetailSerializer, **problems(403, 404)}),
 )
-class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ContractViewSet(DocumentViewSet):
     """Contracts drawn from accepted quotations: drafted, reviewed by legal, signed."""
 
     queryset = Contract.objects.none()
+    list_serializer_class = ContractSerializer
+    detail_serializer_class = ContractDetailSerializer
     filterset_class = ContractFilter
     ordering_fields = ["created_at", "updated_at", "delivery_date", "number"]
     ordering = ["-created_at", "-id"]
@@ -201,23 +202,6 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             return (selectors.contracts_visible_to(user).select_related("order__customer", "quotation")
                     .order_by("-created_at", "-id"))
         return selectors.contract_detail(user)
-
-    def get_serializer_class(self) -> type[serializers.Serializer]:
-        return ContractSerializer if self.action == "list" else ContractDetailSerializer
-
-    def get_permissions(self) -> list:
-        if self.action in ("list", "retrieve", "create", "partial_update", "pdf"):
-            return [ModelRolePermission()]
-        return [ServiceChecksRole()]
-
-    def _render(self, contract_id: int, code: int = status.HTTP_200_OK) -> Response:
-        contract = self.get_queryset().get(pk=contract_id)
-        return Response(ContractDetailSerializer(contract, context=self.get_serializer_context()).data, status=code)
-
-    def _input(self, serializer_class: type[serializers.Serializer]) -> dict:
-        serializer = serializer_class(data=self.request.data)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
 
     @extend_schema(operation_id="contracts_create", request=ContractCreateSerializer,
                    responses={201: ContractDetailSerializer, **problems(400, 403, 404, 409)})

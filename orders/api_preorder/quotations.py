@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,7 +19,6 @@ from rest_framework.reverse import reverse
 from inventory.models import QTY_DIGITS, QTY_PLACES, Product
 from oms.errors import PermissionDenied
 from oms.money import Currency, PaymentTerms
-from oms.permissions import ModelRolePermission
 
 from .. import selectors, services
 from ..api import CustomerRefSerializer
@@ -30,9 +29,9 @@ from .common import (
     LINE_PRICE_FIELDS,
     MIN_QUANTITY,
     AttachmentSerializer,
+    DocumentViewSet,
     ProductInputMixin,
     ScheduleLineSerializer,
-    ServiceChecksRole,
     file_response,
     money_field,
     path_id,
@@ -257,10 +256,12 @@ class QuotationFilter(django_filters.FilterSet):
     retrieve=extend_schema(operation_id="quotations_retrieve",
                            responses={200: QuotationDetailSerializer, **problems(403, 404)}),
 )
-class QuotationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class QuotationViewSet(DocumentViewSet):
     """Quotation revisions. A draft is edited; anything later is revised."""
 
     queryset = Quotation.objects.none()
+    list_serializer_class = QuotationSerializer
+    detail_serializer_class = QuotationDetailSerializer
     filterset_class = QuotationFilter
     ordering_fields = ["created_at", "updated_at", "valid_until", "number"]
     ordering = ["-created_at", "-id"]
@@ -271,23 +272,6 @@ class QuotationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             return selectors.quotation_list(user)
         return selectors.quotation_detail(user).prefetch_related(
             Prefetch("attachments", queryset=Attachment.objects.select_related("order").order_by("uploaded_at", "id")))
-
-    def get_serializer_class(self) -> type[serializers.Serializer]:
-        return QuotationSerializer if self.action == "list" else QuotationDetailSerializer
-
-    def get_permissions(self) -> list:
-        if self.action in ("list", "retrieve", "create", "partial_update", "pdf"):
-            return [ModelRolePermission()]
-        return [ServiceChecksRole()]
-
-    def _render(self, quotation_id: int, code: int = status.HTTP_200_OK) -> Response:
-        quotation = self.get_queryset().get(pk=quotation_id)
-        return Response(QuotationDetailSerializer(quotation, context=self.get_serializer_context()).data, status=code)
-
-    def _input(self, serializer_class: type[serializers.Serializer]) -> dict:
-        serializer = serializer_class(data=self.request.data)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
 
     @extend_schema(operation_id="quotations_create", request=QuotationCreateSerializer,
                    responses={201: QuotationDetailSerializer, **problems(400, 403, 404, 409)})

@@ -39,6 +39,8 @@ CANCELLABLE_STATES = [
     S.INQUIRY, S.QUOTED, S.CONTRACTED, S.SUBMITTED, S.ON_HOLD, S.APPROVED, S.REJECTED,
     S.IN_FULFILMENT, S.READY_TO_SHIP,
 ]
+#: States an order is in review in: the automatic checks run, reviewers decide.
+REVIEW_STATES = [S.SUBMITTED, S.ON_HOLD]
 #: States the warehouse works on (and so may see).
 FULFILMENT_STATES = [S.APPROVED, S.IN_FULFILMENT, S.READY_TO_SHIP, S.PARTIALLY_SHIPPED]
 OPEN_STATES = [s for s in S if s not in (S.CLOSED, S.CANCELLED)]

@@ -24,6 +24,7 @@ from oms.money import quantize
 from ..availability import promise_lines
 from ..locks import lock_order
 from ..models import (
+    REVIEW_STATES,
     CheckKind,
     CheckOutcome,
     ChecksResult,
@@ -39,8 +40,6 @@ EXPOSURE_STATES = [
     OrderState.APPROVED, OrderState.IN_FULFILMENT, OrderState.READY_TO_SHIP, OrderState.PARTIALLY_SHIPPED,
     OrderState.SHIPPED, OrderState.DELIVERED, OrderState.INVOICED,
 ]
-#: The states in which the checks run and can be re-run.
-REVIEW_STATES = [OrderState.SUBMITTED, OrderState.ON_HOLD]
 #: Above this share of the credit limit the credit check warns.
 CREDIT_WARNING_SHARE = Decimal("0.9")
 

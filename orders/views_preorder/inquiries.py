@@ -133,15 +133,8 @@ def order_note_page(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def quotation_create_page(request: HttpRequest, pk: int) -> HttpResponse:
-    order = visible_order(request, pk)
-    # an order entered with lines but no needs is quoted from its lines
-    lines = None
-    if not order.needs.exists() and order.lines.exists():
-        lines = [services.LineInput(product=line.product, quantity=line.quantity, unit_price=line.unit_price,
-                                    discount_percent=line.discount_percent, description=line.description)
-                 for line in order.lines.select_related("product")]
-    try:
-        quotation = services.quotation_create(order_id=order.pk, by=request.user, lines=lines)
+    try:  # from the needs, or the order's own lines when it has none (the service decides)
+        quotation = services.quotation_create(order_id=pk, by=request.user)
     except ApplicationError as exc:
         return refused(request, exc, "orders:detail", pk)
     messages.success(request, _("Quotation %(label)s drafted from the needs.") % {"label": quotation.label})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -158,15 +157,6 @@ def quotation_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
     return _quotation_page(request, _get_quotation(request, pk))
 
 
-def _line_inputs(formset: Any) -> list[services.LineInput]:
-    return [services.LineInput(
-        product=form.cleaned_data["product_obj"], quantity=form.cleaned_data["quantity"],
-        unit_price=form.cleaned_data.get("unit_price"),
-        discount_percent=form.cleaned_data.get("discount_percent") or Decimal(0),
-        description=form.cleaned_data.get("description", ""),
-    ) for form in formset.rows()]
-
-
 @login_required
 @require_POST
 def quotation_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
@@ -182,7 +172,7 @@ def quotation_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
     if not (formset.is_valid() and terms.is_valid()):
         return _quotation_page(request, quotation, forms=forms, status=400)
     try:
-        services.quotation_update(quotation_id=pk, by=request.user, lines=_line_inputs(formset), **terms.cleaned_data)
+        services.quotation_update(quotation_id=pk, by=request.user, lines=formset.line_inputs(), **terms.cleaned_data)
     except ApplicationError as exc:
         raise_404(exc)
         errors = apply_service_errors(exc, form=terms, rows=formset.rows(), rows_key="lines")

@@ -536,3 +536,12 @@ def test_pre_order_pages_render_in_chinese(users, customer, gearbox, path):
     response = client_for(users["sales"], "zh-hans").get(url)
     assert response.status_code == 200
     assert '<html lang="zh-hans">' in html(response)
+
+
+def test_an_inquiry_without_lines_shows_no_zero_total_in_lists(users):
+    order = services.inquiry_create(by=users["sales"], customer=CustomerFactory(owner=users["sales"]),
+                                    needs=[services.NeedInput(requirement="Custom gearbox", quantity=Decimal(2))])
+    page = html(client_for(users["sales"]).get("/orders/"))
+    row = page[page.index(order.number):]
+    row = row[:row.index("</tr>")]
+    assert "—" in row and "0.00" not in row

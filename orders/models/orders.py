@@ -176,6 +176,11 @@ class SalesOrder(FSMModelMixin, models.Model):
         return not self.missing_for_submission()
 
     @property
+    def total_is_known(self) -> bool:
+        """False for an inquiry or quoted order without lines yet: its value is on the quotation."""
+        return bool(self.total_amount) or self.state not in (OrderState.INQUIRY, OrderState.QUOTED)
+
+    @property
     def awaiting_confirmation(self) -> bool:
         """A verbal order whose written confirmation has not arrived yet."""
         return self.confirmation_due is not None and self.confirmed_at is None

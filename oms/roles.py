@@ -46,6 +46,16 @@ _CUSTOMER_WRITE = [
     "customers.change_address",
 ]
 _ORDER_READ_ALL = ["orders.view_salesorder", "orders.view_all_orders"]
+_SUPPLY_READ = [
+    "inventory.view_stockmove",
+    "inventory.view_supplier",
+    "inventory.view_purchaserequisition",
+    "inventory.view_purchaseorder",
+    "inventory.view_workorder",
+    "inventory.view_supplyexception",
+    "inventory.view_transfer",
+    "inventory.view_cyclecount",
+]
 _PREORDER_READ = ["orders.view_quotation", "orders.view_contract"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -97,9 +107,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     PLANNER: [
         *_CATALOGUE_READ,
+        *_SUPPLY_READ,
         "inventory.receive_stock",
+        "inventory.plan_supply",
+        "inventory.transfer_stock",
+        "inventory.confirm_count",
         *_ORDER_READ_ALL,
         "orders.fulfil_order",
+        "orders.prioritise_order",
         "orders.view_quotation",
         "orders.signoff_operations",
     ],
@@ -107,6 +122,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_CATALOGUE_READ,
         "inventory.receive_stock",
         "inventory.adjust_stock",
+        "inventory.transfer_stock",
+        "inventory.count_stock",
+        "inventory.view_stockmove",
+        "inventory.view_purchaseorder",
+        "inventory.view_transfer",
+        "inventory.view_cyclecount",
         "orders.view_salesorder",
         "orders.view_fulfilment_orders",
         "orders.pack_order",
@@ -120,6 +141,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     MANAGER: [
         *_CATALOGUE_READ,
+        *_SUPPLY_READ,
+        "inventory.confirm_count",
+        "orders.prioritise_order",
         "inventory.add_product",
         "inventory.change_product",
         *_CUSTOMER_READ_ALL,

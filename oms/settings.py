@@ -229,6 +229,7 @@ CELERY_TASK_ROUTES = {
     "orders.tasks.order_checks_run": {"queue": "checks"},
     "orders.tasks.quotation_email": {"queue": "documents"},
     "orders.tasks.order_confirmation_email": {"queue": "documents"},
+    "orders.tasks.promise_dates_changed_email": {"queue": "documents"},
 }
 CELERY_RESULT_EXPIRES = 3600
 # The filesystem result backend never expires results: keep none unless on Redis.
@@ -240,6 +241,7 @@ CELERY_BEAT_SCHEDULE = {
     "order-checks-sweep": {"task": "orders.tasks.order_checks_sweep", "schedule": 300.0},
     "quotations-expiry-sweep": {"task": "orders.tasks.quotations_expiry_sweep", "schedule": 3600.0},
     "verbal-orders-reminders": {"task": "orders.tasks.verbal_orders_reminders", "schedule": 3600.0},
+    "orders-priority-refresh": {"task": "orders.tasks.orders_priority_refresh", "schedule": 6 * 3600.0},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 

@@ -97,3 +97,27 @@ def order_confirmation(order_id: int) -> bool:
         SalesOrder.objects.filter(pk=order_id).update(approval_emailed_at=None)
         raise
     return True
+
+
+def promise_dates_changed(order_id: int, reason: str) -> bool:
+    """Tell the order's owner (the customer's sales owner, else who entered it) the
+    order's current promise dates after some moved, and why."""
+    from .models import SalesOrder
+
+    order = SalesOrder.objects.select_related("customer__owner", "entered_by").get(pk=order_id)
+    owner = order.customer.owner or order.entered_by
+    if owner is None or not owner.email:
+        return False
+    lines = list(order.lines.select_related("product").order_by("line_no"))
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("New promise dates for order %(number)s") % {"number": order.number}
+        rows = "\n".join(
+            _("%(line)s. %(sku)s: %(quantity)s, promised for %(date)s") % {
+                "line": line.line_no, "sku": line.product.sku, "quantity": f"{line.quantity.normalize():f}",
+                "date": line.promise_date.isoformat() if line.promise_date else _("to be confirmed")}
+            for line in lines)
+        body = _("The promise dates of order %(number)s for %(customer)s changed.\n\nWhy: %(reason)s\n\n"
+                 "%(lines)s") % {"number": order.number, "customer": order.customer.name,
+                                 "reason": reason or "—", "lines": rows}
+    EmailMessage(subject, body, to=[owner.email]).send()
+    return True

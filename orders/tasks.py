@@ -52,3 +52,18 @@ def order_confirmation_email(self, order_id: int) -> bool:
 def verbal_orders_reminders() -> dict[str, int]:
     """Remind the order desk of written confirmations of verbal orders due and overdue."""
     return services.verbal_orders_remind()
+
+
+@shared_task(acks_late=True)
+def orders_priority_refresh() -> int:
+    """Daily: refresh the due-date part of open orders' priority scores."""
+    return services.orders_priority_refresh()
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600,
+             max_retries=10)
+def promise_dates_changed_email(self, order_id: int, reason: str) -> bool:
+    """Tell an order's owner that its promise dates moved, and why."""
+    from . import notifications
+
+    return notifications.promise_dates_changed(order_id, reason)

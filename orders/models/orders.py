@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
@@ -110,6 +112,14 @@ class SalesOrder(FSMModelMixin, models.Model):
                                                editable=False)
     confirmation_reminder = models.CharField(_("confirmation reminder sent"), max_length=8, blank=True,
                                              editable=False)
+    urgent = models.BooleanField(_("urgent"), default=False)
+    priority_boost = models.IntegerField(
+        _("priority adjustment"), default=0,
+        help_text=_("Points a planner added to (or took from) the computed priority, with a reason."))
+    priority = models.IntegerField(
+        _("priority"), default=0, db_index=True,
+        help_text=_("Higher goes first for scarce stock and in the queues: customer tier, urgency and due date, "
+                    "plus the planner's adjustment."))
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -140,15 +150,27 @@ class SalesOrder(FSMModelMixin, models.Model):
             ("invoice_order", _("Can invoice an order")),
             ("close_order", _("Can close an order")),
             ("cancel_order", _("Can cancel an order")),
+            ("prioritise_order", _("Can change an order's priority")),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(total_amount__gte=0), name="order_total_not_negative"),
             models.CheckConstraint(condition=Q(amount_paid__gte=0), name="order_paid_not_negative"),
             models.CheckConstraint(condition=Q(state__in=OrderState.values), name="order_state_known"),
+            models.CheckConstraint(condition=Q(priority_boost__gte=-1000) & Q(priority_boost__lte=1000),
+                                   name="order_priority_boost_bounded"),
         ]
 
     def __str__(self) -> str:
         return self.number
+
+    def refresh_priority(self, today: datetime.date | None = None) -> bool:
+        """Recompute the stored priority score (orders.priority); True when it changed."""
+        from ..priority import priority_score
+
+        score = priority_score(tier=self.customer.tier, urgent=self.urgent, requested_date=self.requested_date,
+                               boost=self.priority_boost, today=today or timezone.localdate())
+        changed, self.priority = score != self.priority, score
+        return changed
 
     # --- conditions (cheap: they read lines already prefetched by the selectors) -------
 
@@ -279,6 +301,8 @@ class SalesOrderLine(models.Model):
                                             default=0)
     backorder_quantity = models.DecimalField(_("backordered"), max_digits=QTY_DIGITS, decimal_places=QTY_PLACES,
                                              default=0)
+    shipped_quantity = models.DecimalField(_("shipped"), max_digits=QTY_DIGITS, decimal_places=QTY_PLACES,
+                                           default=0, help_text=_("Issued from stock on shipment."))
     promise_date = models.DateField(_("promise date"), null=True, blank=True,
                                     help_text=_("When this line can be delivered, from the availability check."))
 
@@ -295,10 +319,18 @@ class SalesOrderLine(models.Model):
             models.CheckConstraint(condition=Q(reserved_quantity__gte=0) & Q(backorder_quantity__gte=0)
                                    & Q(reserved_quantity__lte=models.F("quantity")),
                                    name="order_line_reserved_within_quantity"),
+            models.CheckConstraint(condition=Q(shipped_quantity__gte=0)
+                                   & Q(shipped_quantity__lte=models.F("quantity") - models.F("reserved_quantity")),
+                                   name="order_line_shipped_within_quantity"),
         ]
 
     def __str__(self) -> str:
         return f"{self.order_id}/{self.line_no}"
+
+    @property
+    def open_quantity(self) -> Decimal:
+        """Not yet reserved nor shipped."""
+        return self.quantity - self.reserved_quantity - self.shipped_quantity
 
     @property
     def line_total(self) -> Decimal:

@@ -15,6 +15,7 @@ from .core import (  # noqa: F401
     order_record_payment,
     order_transition,
 )
+from .fulfilment import PRIORITISED_STATES, order_reprioritise, orders_priority_refresh  # noqa: F401
 from .inquiries import NeedInput, inquiry_create, inquiry_update_needs, order_add_note  # noqa: F401
 from .intake import (  # noqa: F401
     ImportReport,

@@ -15,7 +15,13 @@ from django.utils.translation import gettext as _
 from customers.models import Address, Contact, Customer
 from customers.selectors import customers_visible_to
 from inventory.models import QTY_DIGITS, QTY_PLACES, Product
-from inventory.services import release_for_order, reserve_for_order
+from inventory.services import (
+    cancel_supply_for_order,
+    raise_supply_for_order,
+    release_for_order,
+    reserve_for_order,
+    supply_after_release,
+)
 from oms.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from oms.money import DECIMAL_PLACES, MAX_DIGITS, quantize
 
@@ -181,6 +187,7 @@ def insert_order(*, by: Any, customer: Customer, channel: str, requested_date: d
         customer_reference=customer_reference, notes=notes, entered_by=by, total_amount=total,
         confirmation_due=confirmation_due,
     )
+    order.refresh_priority()
     order.save()
     return order
 
@@ -257,11 +264,20 @@ def apply_transition(order: SalesOrder, name: str, *, by: Any, reason: str, payl
     """
     from_state = order.state
     getattr(order, name)()
+    if name in ("approve", "start_fulfilment"):
+        order.refresh_priority()
     order.save()
+    payload = dict(payload or {})
     if name == "start_fulfilment":
-        payload = {**(payload or {}), **{k: str(v) for k, v in reserve_for_order(order, by=by).items()}}
-    elif name == "cancel" and from_state in FULFILMENT_STATES:
-        payload = {**(payload or {}), "released": str(release_for_order(order, by=by, reason=reason))}
+        payload.update({k: str(v) for k, v in reserve_for_order(order, by=by).items()})
+        lines = list(order.lines.select_related("product"))
+        payload.update({k: v for k, v in raise_supply_for_order(order, lines, by=by).items() if v})
+        supply_after_release(sorted({line.product_id for line in lines if line.backorder_quantity > 0}))
+    elif name == "cancel":
+        # the documents raised for the order are locked before its lines and stock
+        payload.update({k: v for k, v in cancel_supply_for_order(order, by=by, reason=reason).items() if v})
+        if from_state in FULFILMENT_STATES:
+            payload["released"] = str(release_for_order(order, by=by, reason=reason))
     record_event(order, kind=name, by=by, from_state=from_state, to_state=order.state,
                   reason=reason.strip(), payload=payload)
     order_id = order.pk

@@ -190,6 +190,7 @@ def order_update(*, order_id: int, by: Any, lines: list[LineInput] | None = None
             order.total_amount = sum((row.line_total for row in rows), Decimal(0))
             changed.append("lines")
         if changed:
+            order.refresh_priority()
             order.save()
             record_event(order, kind="order_updated", by=by, from_state=order.state, to_state=order.state,
                          payload={"changed": changed})

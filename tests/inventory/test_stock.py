@@ -95,7 +95,8 @@ def test_release_to_fulfilment_reserves_by_region_then_most_available_and_backor
     reserved = {m.warehouse.code: m.reserved_delta for m in StockMove.objects.filter(
         kind=MoveKind.RESERVE, source_id=first.pk)}
     assert reserved == {"NEAR": 3, "BIG": 4}  # the region's warehouse first, then the fullest
-    assert order.events.get(kind="start_fulfilment").payload == {"reserved": "9.000", "backordered": "2.000"}
+    assert order.events.get(kind="start_fulfilment").payload == {"reserved": "9.000", "backordered": "2.000",
+                                                                  "requisitions": 1}
     assert ledger_differences() == []
 
 

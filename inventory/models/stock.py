@@ -133,12 +133,15 @@ class MoveKind(models.TextChoices):
     RELEASE = "release", _("Release")
     ISSUE = "issue", _("Issue")
     ADJUST = "adjust", _("Adjustment")
+    TRANSFER_OUT = "transfer_out", _("Transfer out")
+    TRANSFER_IN = "transfer_in", _("Transfer in")
 
 
 class StockMove(models.Model):
     """One entry of the stock ledger. Stock levels change only through moves, so the
     levels can always be rebuilt from them: on hand = Σ on_hand_delta, reserved =
-    Σ reserved_delta per product and warehouse (and on hand per location and batch)."""
+    Σ reserved_delta, in transit = Σ in_transit_delta per product and warehouse (and on
+    hand per location and batch)."""
 
     kind = models.CharField(_("kind"), max_length=12, choices=MoveKind.choices)
     product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="moves")
@@ -152,6 +155,8 @@ class StockMove(models.Model):
                                         default=0)
     reserved_delta = models.DecimalField(_("reserved change"), max_digits=QTY_DIGITS, decimal_places=QTY_PLACES,
                                          default=0)
+    in_transit_delta = models.DecimalField(_("in transit change"), max_digits=QTY_DIGITS,
+                                           decimal_places=QTY_PLACES, default=0)
     rejected_quantity = models.DecimalField(_("rejected at inspection"), max_digits=QTY_DIGITS,
                                             decimal_places=QTY_PLACES, default=0)
     source_type = models.CharField(_("document type"), max_length=24, blank=True)
@@ -222,6 +227,8 @@ class StockLevel(models.Model):
                                   related_name="stock_levels")
     on_hand = models.DecimalField(_("on hand"), max_digits=QTY_DIGITS, decimal_places=QTY_PLACES, default=0)
     reserved = models.DecimalField(_("reserved"), max_digits=QTY_DIGITS, decimal_places=QTY_PLACES, default=0)
+    in_transit = models.DecimalField(_("in transit"), max_digits=QTY_DIGITS, decimal_places=QTY_PLACES, default=0,
+                                     help_text=_("Sent here by a transfer from another warehouse, not yet arrived."))
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -231,12 +238,17 @@ class StockLevel(models.Model):
         permissions = [
             ("receive_stock", _("Can receive stock")),
             ("adjust_stock", _("Can adjust stock")),
+            ("transfer_stock", _("Can transfer stock between warehouses")),
+            ("count_stock", _("Can enter cycle counts")),
+            ("confirm_count", _("Can confirm cycle counts")),
+            ("plan_supply", _("Can plan work and purchase orders")),
         ]
         constraints = [
             models.UniqueConstraint(fields=["product", "warehouse"], name="one_stock_level_per_product_warehouse"),
             models.CheckConstraint(condition=Q(on_hand__gte=0), name="stock_on_hand_not_negative"),
             models.CheckConstraint(condition=Q(reserved__gte=0), name="stock_reserved_not_negative"),
             models.CheckConstraint(condition=Q(reserved__lte=F("on_hand")), name="stock_reserved_within_on_hand"),
+            models.CheckConstraint(condition=Q(in_transit__gte=0), name="stock_in_transit_not_negative"),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,346 @@
+"""Reservations for sales orders, and what waits for stock.
+
+- `reserve_for_order` reserves an order's lines when it is released to fulfilment; what
+  stock cannot cover becomes the line's backorder.
+- `release_for_order` gives the reservations back when it is cancelled.
+- `rebalance` fills waiting backorders from free stock in priority order, then gives each
+  line that still waits a promise date from the incoming purchase and work orders, also
+  in priority order. It runs after anything that adds stock or changes incoming supply.
+
+Scarce stock goes to the highest priority first: a reservation never takes stock that a
+higher-priority order is already waiting for.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from ..models import (
+    INCOMING_PO_STATES,
+    OPEN_WO_STATES,
+    MoveKind,
+    PurchaseOrderLine,
+    StockLevel,
+    StockMove,
+    WorkOrder,
+)
+from .ledger import lock_levels, post
+
+#: Orders whose backordered lines wait for stock (and get it as it arrives).
+WAITING_STATES = ["in_fulfilment", "ready_to_ship", "partially_shipped"]
+
+
+def _line_model():
+    from orders.models import SalesOrderLine
+
+    return SalesOrderLine
+
+
+# --- where reservations come from ------------------------------------------------------------
+
+#: How reservations pick warehouses (documented in the README): first the warehouses that
+#: serve the delivery address's region, then the one with the most available stock, then
+#: by code. Change the order by editing a warehouse's "regions served".
+def warehouse_preference(level: StockLevel, region: str, available: Decimal) -> tuple:
+    return (0 if level.warehouse.serves(region) else 1, -available, level.warehouse.code)
+
+
+def _take(wanted: Decimal, levels: list[StockLevel], available: dict[int, Decimal],
+          region: str) -> list[tuple[StockLevel, Decimal]]:
+    """Split `wanted` over the levels by preference, taking from `available` (updated)."""
+    takes = []
+    for level in sorted(levels, key=lambda lv: warehouse_preference(lv, region, available[lv.pk])):
+        if wanted <= 0:
+            break
+        take = min(wanted, available[level.pk])
+        if take > 0:
+            available[level.pk] -= take
+            takes.append((level, take))
+            wanted -= take
+    return takes
+
+
+def _region(order: Any) -> str:
+    return order.delivery_address.region if order.delivery_address_id else ""
+
+
+def _levels_by_product(levels: list[StockLevel]) -> dict[int, list[StockLevel]]:
+    grouped: dict[int, list[StockLevel]] = defaultdict(list)
+    for level in levels:
+        if level.warehouse.is_active:
+            grouped[level.product_id].append(level)
+    return grouped
+
+
+def _waiting_ahead_of(order: Any, product_ids: list[int]) -> dict[int, Decimal]:
+    """Backorders of other orders, with a higher priority, that wait for these products."""
+    rows = (_line_model().objects
+            .filter(product_id__in=product_ids, backorder_quantity__gt=0, order__state__in=WAITING_STATES)
+            .exclude(order_id=order.pk)
+            .filter(Q(order__priority__gt=order.priority) | Q(order__priority=order.priority, order_id__lt=order.pk))
+            .values("product_id").annotate(waiting=Sum("backorder_quantity")))
+    return {row["product_id"]: row["waiting"] for row in rows}
+
+
+def reserve_for_order(order: Any, *, by: Any) -> dict[str, Decimal]:
+    """Reserve available stock for every line of `order` that is not fully reserved,
+    across warehouses by preference, leaving alone what higher-priority orders already
+    wait for; what stock cannot cover becomes the line's backorder.
+
+    Precondition: inside the caller's transaction, with `order` locked and its priority
+    current. Locks the order's lines, then every stock level of their products, by
+    primary key, so concurrent reservations queue instead of deadlocking; computes
+    everything, then writes. Returns totals {"reserved": …, "backordered": …}."""
+    lines = list(order.lines.select_for_update(of=("self",)).select_related("product").order_by("line_no"))
+    product_ids = sorted({line.product_id for line in lines})
+    levels = lock_levels(product_ids)
+    by_product = _levels_by_product(levels)
+    available = {level.pk: level.on_hand - level.reserved for level in levels}
+    ahead = _waiting_ahead_of(order, product_ids)
+    free = {pid: max(sum((available[lv.pk] for lv in found), Decimal(0)) - ahead.get(pid, Decimal(0)), Decimal(0))
+            for pid, found in by_product.items()}
+    region = _region(order)
+    totals = {"reserved": Decimal(0), "backordered": Decimal(0)}
+    plan: list[tuple[Any, StockLevel, Decimal]] = []
+    for line in lines:
+        wanted = line.quantity - line.reserved_quantity - line.shipped_quantity
+        allowed = min(wanted, free.get(line.product_id, Decimal(0)))
+        for level, take in _take(allowed, by_product.get(line.product_id, []), available, region):
+            plan.append((line, level, take))
+            free[line.product_id] -= take
+            wanted -= take
+        line.backorder_quantity = max(wanted, Decimal(0))
+        totals["backordered"] += line.backorder_quantity
+    for line, level, take in plan:
+        post(level, kind=MoveKind.RESERVE, by=by, reserved=take, reference=order.number,
+             source_type="sales_order_line", source_id=line.pk)
+        line.reserved_quantity += take
+        totals["reserved"] += take
+    if lines:
+        _line_model().objects.bulk_update(lines, ["reserved_quantity", "backorder_quantity"])
+    return totals
+
+
+def release_for_order(order: Any, *, by: Any, reason: str = "") -> Decimal:
+    """Give back everything reserved for `order` (cancellation); its backorders stop
+    waiting. Same preconditions and lock order as `reserve_for_order`. The released stock
+    goes to waiting orders after the commit (`rebalance`)."""
+    lines = list(order.lines.select_for_update(of=("self",)).order_by("line_no"))
+    held = list(StockMove.objects.filter(source_type="sales_order_line", source_id__in=[line.pk for line in lines])
+                .values("source_id", "product_id", "warehouse_id").annotate(reserved=Sum("reserved_delta"))
+                .filter(reserved__gt=0))
+    levels = {(level.product_id, level.warehouse_id): level
+              for level in lock_levels({row["product_id"] for row in held})}
+    released = Decimal(0)
+    for row in held:
+        level = levels[(row["product_id"], row["warehouse_id"])]
+        post(level, kind=MoveKind.RELEASE, by=by, reserved=-row["reserved"], reference=order.number,
+             source_type="sales_order_line", source_id=row["source_id"], reason=reason)
+        released += row["reserved"]
+    for line in lines:
+        line.reserved_quantity = Decimal(0)
+        line.backorder_quantity = Decimal(0)
+    if lines:
+        _line_model().objects.bulk_update(lines, ["reserved_quantity", "backorder_quantity"])
+    product_ids = sorted({row["product_id"] for row in held})
+    if product_ids:
+        transaction.on_commit(lambda: enqueue_rebalance(product_ids), robust=True)
+    return released
+
+
+def enqueue_rebalance(product_ids: list[int]) -> None:
+    from ..tasks import stock_rebalance
+
+    stock_rebalance.delay(list(product_ids))
+
+
+# --- incoming supply and promise dates -------------------------------------------------------
+
+@dataclass
+class Incoming:
+    """An open purchase order line or work order: `quantity` arriving on `available_on`."""
+
+    available_on: datetime.date
+    quantity: Decimal
+    kind: str  # "purchase_order" | "work_order"
+    document_id: int
+    number: str
+
+
+def incoming_supply(product_ids, *, today: datetime.date) -> dict[int, list[Incoming]]:
+    """Open purchase order lines (by expected date) and work orders (by due date) per
+    product, earliest first; a late one counts from today. Two queries."""
+    found: dict[int, list[Incoming]] = defaultdict(list)
+    for line in (PurchaseOrderLine.objects.filter(product_id__in=product_ids,
+                                                  purchase_order__state__in=INCOMING_PO_STATES)
+                 .select_related("purchase_order")):
+        if line.open_quantity > 0:
+            found[line.product_id].append(Incoming(max(line.purchase_order.expected_date, today), line.open_quantity,
+                                                   "purchase_order", line.purchase_order_id,
+                                                   line.purchase_order.number))
+    for work_order in WorkOrder.objects.filter(product_id__in=product_ids, state__in=OPEN_WO_STATES):
+        found[work_order.product_id].append(Incoming(max(work_order.due_date, today), work_order.quantity,
+                                                     "work_order", work_order.pk, work_order.number))
+    for supplies in found.values():
+        supplies.sort(key=lambda s: (s.available_on, s.kind, s.document_id))
+    return found
+
+
+@dataclass
+class _Remaining:
+    supply: Incoming
+    left: Decimal
+
+
+def consume(remaining: list[_Remaining], quantity: Decimal) -> tuple[datetime.date | None, list[Incoming]]:
+    """Draw `quantity` from the earliest remaining supplies: (the date it is all there, or
+    None when the supplies do not cover it; the supplies drawn on)."""
+    drawn = []
+    for entry in remaining:
+        if quantity <= 0:
+            break
+        take = min(quantity, entry.left)
+        if take > 0:
+            entry.left -= take
+            quantity -= take
+            drawn.append(entry.supply)
+    date = drawn[-1].available_on if drawn and quantity <= 0 else None
+    return date, drawn
+
+
+def priority_key(order: Any, line: Any) -> tuple:
+    """Who goes first: highest priority, then earliest requested date, then oldest order."""
+    return (-order.priority, order.requested_date or datetime.date.max, order.pk, line.line_no)
+
+
+def free_incoming(product_ids, *, today: datetime.date) -> dict[int, list[tuple[Incoming, Decimal]]]:
+    """Incoming supply not yet promised to the orders already waiting (in priority
+    order): what a new order can be promised from. Three queries."""
+    supplies = incoming_supply(product_ids, today=today)
+    remaining = {pid: [_Remaining(s, s.quantity) for s in found] for pid, found in supplies.items()}
+    waiting = (_line_model().objects
+               .filter(product_id__in=product_ids, backorder_quantity__gt=0, order__state__in=WAITING_STATES)
+               .select_related("order"))
+    for line in sorted(waiting, key=lambda ln: priority_key(ln.order, ln)):
+        consume(remaining.get(line.product_id, []), line.backorder_quantity)
+    return {pid: [(entry.supply, entry.left) for entry in entries if entry.left > 0]
+            for pid, entries in remaining.items()}
+
+
+# --- rebalance -------------------------------------------------------------------------------
+
+@dataclass
+class PromiseChange:
+    order_id: int
+    line_no: int
+    sku: str
+    old: datetime.date | None
+    new: datetime.date | None
+
+
+@dataclass
+class RebalanceResult:
+    reserved: Decimal = Decimal(0)
+    filled: dict[int, list[dict]] = field(default_factory=dict)  # order id → lines reserved
+    changes: list[PromiseChange] = field(default_factory=list)
+    affected_order_ids: set[int] = field(default_factory=set)
+
+
+def rebalance(*, product_ids, by: Any = None, exception: Any = None, reason: str = "") -> RebalanceResult:
+    """Fill waiting backorders of these products from free stock, highest priority first;
+    then give every line that still waits the date the incoming purchase and work orders
+    cover it (in the same priority order), or none when nothing incoming covers it.
+
+    Changed promise dates are written to the lines and the order timelines, and the
+    orders' owners are told after the commit. With `exception` (a SupplyException), the
+    orders drawing on its document, or whose dates moved, are flagged as affected.
+
+    Runs in its own transaction. Locks the waiting orders (by pk), their lines, then the
+    stock levels, in the global lock order."""
+    from orders.models import SalesOrder
+    from orders.services.core import record_event
+
+    product_ids = sorted(set(product_ids))
+    result = RebalanceResult()
+    if not product_ids:
+        return result
+    today = timezone.localdate()
+    SalesOrderLine = _line_model()
+    with transaction.atomic(durable=True):
+        order_ids = set(SalesOrderLine.objects.filter(
+            product_id__in=product_ids, backorder_quantity__gt=0, order__state__in=WAITING_STATES,
+        ).values_list("order_id", flat=True))
+        orders = {order.pk: order for order in SalesOrder.objects.select_for_update(of=("self",))
+                  .select_related("delivery_address").filter(pk__in=order_ids, state__in=WAITING_STATES)
+                  .order_by("pk")}
+        lines = list(SalesOrderLine.objects.select_for_update(of=("self",)).select_related("product")
+                     .filter(order_id__in=list(orders), product_id__in=product_ids, backorder_quantity__gt=0)
+                     .order_by("pk"))
+        levels = lock_levels(product_ids)
+        lines.sort(key=lambda ln: priority_key(orders[ln.order_id], ln))
+        by_product = _levels_by_product(levels)
+        available = {level.pk: level.on_hand - level.reserved for level in levels}
+        for line in lines:
+            order = orders[line.order_id]
+            for level, take in _take(line.backorder_quantity, by_product.get(line.product_id, []), available,
+                                     _region(order)):
+                post(level, kind=MoveKind.RESERVE, by=by, reserved=take, reference=order.number,
+                     source_type="sales_order_line", source_id=line.pk, reason=reason)
+                line.reserved_quantity += take
+                line.backorder_quantity -= take
+                result.reserved += take
+                result.filled.setdefault(order.pk, []).append(
+                    {"line": line.line_no, "sku": line.product.sku, "reserved": str(take)})
+        supplies = incoming_supply(product_ids, today=today)
+        remaining = {pid: [_Remaining(s, s.quantity) for s in found] for pid, found in supplies.items()}
+        document = None
+        if exception is not None:
+            document = ("work_order", exception.work_order_id) if exception.work_order_id else (
+                "purchase_order", exception.purchase_order_id)
+        for line in lines:
+            if line.backorder_quantity > 0:
+                date, drawn = consume(remaining.get(line.product_id, []), line.backorder_quantity)
+                if document and any((s.kind, s.document_id) == document for s in drawn):
+                    result.affected_order_ids.add(line.order_id)
+            else:
+                date = today if line.promise_date is None or line.promise_date > today else line.promise_date
+            if date != line.promise_date:
+                result.changes.append(PromiseChange(line.order_id, line.line_no, line.product.sku,
+                                                    line.promise_date, date))
+                line.promise_date = date
+        SalesOrderLine.objects.bulk_update(lines, ["reserved_quantity", "backorder_quantity", "promise_date"])
+        for order_id, filled in result.filled.items():
+            record_event(orders[order_id], kind="stock_allocated", by=by, reason=reason, payload={"lines": filled})
+        changed_by_order: dict[int, list[dict]] = defaultdict(list)
+        for change in result.changes:
+            changed_by_order[change.order_id].append({
+                "line": change.line_no, "sku": change.sku,
+                "from": change.old.isoformat() if change.old else None,
+                "to": change.new.isoformat() if change.new else None})
+        for order_id, changes in changed_by_order.items():
+            record_event(orders[order_id], kind="promise_date_changed", by=by, reason=reason,
+                         payload={"lines": changes})
+        if exception is not None:
+            result.affected_order_ids |= set(changed_by_order)
+            if exception.work_order_id and exception.work_order.sales_order_line_id:
+                result.affected_order_ids.add(exception.work_order.sales_order_line.order_id)
+            exception.affected_orders.add(*result.affected_order_ids)
+        notify = sorted(changed_by_order)
+        if notify:
+            transaction.on_commit(lambda: _enqueue_promise_notices(notify, reason), robust=True)
+    return result
+
+
+def _enqueue_promise_notices(order_ids: list[int], reason: str) -> None:
+    from orders.tasks import promise_dates_changed_email
+
+    for order_id in order_ids:
+        promise_dates_changed_email.delay(order_id, reason)

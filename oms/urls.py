@@ -53,6 +53,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("orders/", include("orders.urls")),
     path("customers/", include("customers.urls")),
+    path("inventory/", include("inventory.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_patterns)),
 ]

@@ -179,3 +179,25 @@ def supply_for_order_lines(line_ids) -> dict[str, QuerySet]:
     }
 
 
+
+
+# --- supply pages ---
+
+def exception_board() -> QuerySet[SupplyException]:
+    """The open exceptions of the planners' board, with the lines of every affected order
+    (their promise dates); a fixed number of queries whatever the page shows."""
+    from orders.models import SalesOrderLine
+
+    return exception_list(open_only=True).prefetch_related(
+        Prefetch("affected_orders__lines", queryset=SalesOrderLine.objects.select_related("product")
+                 .order_by("line_no")))
+
+
+def waiting_board() -> QuerySet:
+    """`waiting_lines` with the purchase order each requisition went on."""
+    return waiting_lines().prefetch_related("requisitions__purchase_order_line__purchase_order")
+
+
+def requisitions_by_id(ids) -> list[PurchaseRequisition]:
+    """These requisitions (any state), highest priority first, for the new purchase order page."""
+    return list(requisition_list().filter(pk__in=list(ids)))

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from inventory import selectors as inventory_selectors
 from orders import selectors as order_selectors
 from orders.models import OPEN_STATES, SIGNOFF_PERMISSIONS, OrderState
 
@@ -36,6 +37,15 @@ ROLE_ACTIONS: dict[str, list[tuple[str, object, str, str]]] = {
 }
 
 
+def _supply_summary(user) -> dict[str, int] | None:
+    """For planners (who see supply exceptions): how many exceptions are open and how
+    many order lines wait for supply. Two queries."""
+    if not user.has_perm("inventory.view_supplyexception"):
+        return None
+    return {"exceptions": inventory_selectors.exception_list(open_only=True).count(),
+            "waiting_lines": inventory_selectors.waiting_lines().count()}
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -44,10 +54,8 @@ def home(request: HttpRequest) -> HttpResponse:
     for role in user_roles:
         title, states = ROLE_QUEUES[role]
         counts = order_selectors.order_counts_by_state(user, states)
-        orders = (
-            order_selectors.order_list(user).filter(state__in=states)
-            .order_by("requested_date", "created_at")[:QUEUE_PREVIEW]
-        )
+        orders = order_selectors.order_list(user).filter(state__in=states).order_by(
+            *order_selectors.BY_PRIORITY)[:QUEUE_PREVIEW]
         sections.append({
             "role": roles.ROLE_LABELS[role],
             "title": title,
@@ -62,6 +70,7 @@ def home(request: HttpRequest) -> HttpResponse:
     review_counts = order_selectors.order_counts_by_state(user, [S.SUBMITTED, S.ON_HOLD]) if may_review else {}
     return render(request, "home.html", {
         "sections": sections,
+        "supply": _supply_summary(user),
         "signoffs": order_selectors.signoffs_awaiting(user)[:QUEUE_PREVIEW] if may_sign_off else None,
         "contract_reviews": (order_selectors.contracts_awaiting_review(user)[:QUEUE_PREVIEW]
                              if user.has_perm("orders.review_contract") else None),

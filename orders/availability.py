@@ -2,10 +2,13 @@
 it can be met from the supply sources, and whether that meets the requested date.
 
 Supply comes from a list of sources, each answering "what of these products can I
-supply, from which date, how much". Today there are two: stock on hand (available now,
-limited) and the product's production or purchasing lead time (make and buy items,
-unlimited from today + lead time). Open purchase orders and work orders join the list
-as sources of their own (the fulfilment issue); nothing else changes.
+supply, from which date, how much":
+
+- stock on hand (available now, limited);
+- incoming supply: open purchase orders by expected date and open work orders by due
+  date, less what the orders already waiting for them will take (in priority order);
+- the product's production or purchasing lead time (make and buy items, unlimited from
+  today + lead time: a new work or purchase order can be raised).
 """
 
 from __future__ import annotations
@@ -62,8 +65,23 @@ class LeadTime:
         }
 
 
+class IncomingSupply:
+    """Open purchase and work orders not yet promised to the orders waiting for them."""
+
+    name = "incoming"
+
+    def supplies(self, products: list[Product], *, today: datetime.date) -> dict[int, list[Supply]]:
+        from inventory.services import free_incoming
+
+        return {
+            product_id: [Supply(incoming.available_on, left, f"{incoming.kind}:{incoming.number}")
+                         for incoming, left in found]
+            for product_id, found in free_incoming([p.pk for p in products], today=today).items()
+        }
+
+
 #: The supply sources, in no particular order: supplies are used earliest first.
-SUPPLY_SOURCES: list[SupplySource] = [StockOnHand(), LeadTime()]
+SUPPLY_SOURCES: list[SupplySource] = [StockOnHand(), IncomingSupply(), LeadTime()]
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from .models import FULFILMENT_STATES, REVIEW_STATES, OrderEvent, SalesOrder, SalesOrderLine
 from .transitions import TRANSITIONS
@@ -37,8 +37,21 @@ def order_list(user: Any) -> QuerySet[SalesOrder]:
     return orders_visible_to(user).select_related("customer", "entered_by")
 
 
-def order_search(user: Any, *, q: str = "", state: str = "", customer: Any = None) -> QuerySet[SalesOrder]:
-    """The order list page: free text (number, customer name or code), state, customer."""
+#: Who goes first in a queue: the highest priority (orders/priority.py: customer tier,
+#: urgency, due date and the planner's adjustment), then the earliest requested date, then
+#: the oldest order.
+BY_PRIORITY = (F("priority").desc(), F("requested_date").asc(nulls_last=True), "created_at", "id")
+#: How the order list can be sorted (`sort=` of `order_search`): newest first by default.
+ORDER_SORTS: dict[str, tuple] = {
+    "newest": ("-created_at", "-id"),
+    "priority": BY_PRIORITY,
+}
+
+
+def order_search(user: Any, *, q: str = "", state: str = "", customer: Any = None,
+                 sort: str = "") -> QuerySet[SalesOrder]:
+    """The order list page: free text (number, customer name or code), state, customer;
+    sorted by `sort` (a key of ORDER_SORTS; anything else sorts newest first)."""
     orders = order_list(user)
     if q := q.strip():
         orders = orders.filter(Q(number__icontains=q) | Q(customer__name__icontains=q) | Q(customer__code__iexact=q))
@@ -46,7 +59,7 @@ def order_search(user: Any, *, q: str = "", state: str = "", customer: Any = Non
         orders = orders.filter(state=state)
     if customer is not None:
         orders = orders.filter(customer=customer)
-    return orders.order_by("-created_at", "-id")
+    return orders.order_by(*ORDER_SORTS.get(sort, ORDER_SORTS["newest"]))
 
 
 def can_record_payment(order: SalesOrder, user: Any) -> bool:
@@ -303,11 +316,6 @@ def agreed_prices(customer_id: int, product_ids: list[int], *, currency: str) ->
 
 # --- review ---------------------------------------------------------------------------------------
 
-#: Customer tiers, most important first (the queue's first sort key until orders carry a
-#: priority score of their own).
-TIER_RANK = {"A": 0, "B": 1, "C": 2}
-
-
 def latest_checks(order: SalesOrder) -> list:
     """The checks of the order's latest run, from the prefetched `checks`."""
     return [check for check in order.checks.all() if check.run == order.checks_run]
@@ -338,13 +346,10 @@ def may_review_orders(user: Any) -> bool:
 
 def approval_queue(user: Any) -> QuerySet[SalesOrder]:
     """Orders in review (submitted, on hold) for the approval queue, highest priority
-    first: customer tier, then the requested date, then the oldest. Lines, their
-    products, the latest checks and the signed contract's lines come prefetched, so the
-    queue costs a fixed number of queries however long it is."""
-    from django.db.models import Case, IntegerField, Value, When
-
-    tier_rank = Case(*[When(customer__tier=tier, then=Value(rank)) for tier, rank in TIER_RANK.items()],
-                     default=Value(len(TIER_RANK)), output_field=IntegerField())
+    first (the score already weighs the customer's tier and the due date), then the
+    requested date, then the oldest. Lines, their products, the latest checks and the
+    signed contract's lines come prefetched, so the queue costs a fixed number of queries
+    however long it is."""
     return (
         orders_visible_to(user).filter(state__in=REVIEW_STATES)
         .select_related("customer", "entered_by", "contact", "delivery_address")
@@ -353,8 +358,7 @@ def approval_queue(user: Any) -> QuerySet[SalesOrder]:
             review_checks_prefetch(),
             signed_contracts_prefetch(),
         )
-        .annotate(tier_rank=tier_rank)
-        .order_by("tier_rank", "requested_date", "created_at", "id")
+        .order_by(*BY_PRIORITY)
     )
 
 

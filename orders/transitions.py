@@ -69,6 +69,9 @@ EVENT_LABELS: dict[str, Promise] = {
     "check_overridden": _("Failed check overridden"),
     "order_updated": _("Order revised"),
     "confirmed_in_writing": _("Written confirmation received"),
+    "reprioritised": _("Priority changed"),
+    "stock_allocated": _("Stock reserved for waiting lines"),
+    "promise_date_changed": _("Promise dates changed"),
 }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_intake, views_review
+from . import views, views_fulfilment, views_intake, views_review
 from .views_preorder import common, contracts, inquiries, quotations
 
 app_name = "orders"
@@ -10,6 +10,8 @@ urlpatterns = [
     path("<int:pk>/", views.order_detail_page, name="detail"),
     path("<int:pk>/transitions/<slug:name>/", views.order_transition_page, name="transition"),
     path("<int:pk>/payments/", views.order_payment_page, name="payment"),
+    # fulfilment: the planner changes the order's priority
+    path("<int:pk>/priority/", views_fulfilment.order_reprioritise_page, name="reprioritise"),
     # review: the approval queue, re-running and overriding the automatic checks
     path("review/", views_review.approval_queue_page, name="approval_queue"),
     path("<int:pk>/checks/rerun/", views_review.checks_rerun_page, name="checks_rerun"),

@@ -19,6 +19,7 @@ from .forms import OrderFilterForm, PaymentForm, TransitionForm
 from .forms_preorder import NoteForm
 from .models import OrderState, SalesOrder
 from .transitions import TRANSITIONS
+from .views_fulfilment import PriorityForm, fulfilment_panel, may_reprioritise, priority_facts, with_summaries
 from .views_review import redirect_after_action, review_panel
 
 PAGE_SIZE = 25
@@ -61,7 +62,9 @@ def _get_visible_order(request: HttpRequest, pk: int):
 
 @login_required
 @permission_required("orders.view_salesorder", raise_exception=True)
-def order_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
+def order_detail_page(request: HttpRequest, pk: int, *, priority_form: PriorityForm | None = None,
+                      priority_errors: list[str] | None = None, status: int = 200) -> HttpResponse:
+    """The order page; the priority view renders it again with its bound form and errors."""
     order = _get_visible_order(request, pk)
     selectors.prefetch_review_data([order])  # the checks and the signed contract, for the review panel
     available = selectors.available_transitions(order, request.user)
@@ -87,13 +90,19 @@ def order_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
                           and live_contract is None and order.state == OrderState.QUOTED
                           and request.user.has_perm("orders.add_contract") else None),
         "lines": order.lines.all(),
-        "events": order.events.all(),
+        "events": with_summaries(order.events.all()),
         "actions": actions,
         "payment_form": PaymentForm() if selectors.can_record_payment(order, request.user) else None,
         "show_prices": selectors.can_see_prices(request.user),
         "outstanding": order.total_amount - order.amount_paid,
         "review": review_panel(order, request.user, transitions=available),
-    })
+        # fulfilment (three queries, only for orders in fulfilment) and priority
+        "fulfilment": fulfilment_panel(order),
+        "priority": priority_facts(order),
+        "priority_form": priority_form or (PriorityForm.for_order(order) if may_reprioritise(order, request.user)
+                                           else None),
+        "priority_errors": priority_errors or [],
+    }, status=status)
 
 
 def _order_action(request: HttpRequest, pk: int, form, run, success) -> HttpResponse:

@@ -177,3 +177,27 @@ def order_in_state(state: str, users: dict[str, User], **kwargs) -> SalesOrder:
     order.refresh_from_db()
     assert order.state == state
     return order
+
+
+def approved_order(users: dict[str, User], *, customer: Customer, lines: list[tuple[Product, str]],
+                   **kwargs) -> SalesOrder:
+    """An approved order entered by the order desk; failed automatic checks are overridden
+    (tests about short supply release orders the checks would hold)."""
+    order = make_order(by=users["order_desk"], customer=customer, lines=lines, submit=True, **kwargs)
+    services.order_run_checks(order_id=order.pk)
+    order.refresh_from_db()
+    for check in order.checks.filter(run=order.checks_run, result="fail"):
+        services.order_override_check(order_id=order.pk, check_id=check.pk, by=users["manager"],
+                                      reason="test: release anyway")
+    services.order_transition(order_id=order.pk, name="approve", by=users["reviewer"])
+    order.refresh_from_db()
+    return order
+
+
+def released_order(users: dict[str, User], *, customer: Customer, lines: list[tuple[Product, str]],
+                   **kwargs) -> SalesOrder:
+    """An order approved and released to fulfilment (reserved, the rest backordered)."""
+    order = approved_order(users, customer=customer, lines=lines, **kwargs)
+    services.order_transition(order_id=order.pk, name="start_fulfilment", by=users["planner"])
+    order.refresh_from_db()
+    return order

@@ -10,13 +10,25 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.utils import timezone
 
 from customers.models import Address
-from inventory.models import Location, MoveKind, StockLevel, StockMove, StockQuant
-from inventory.services import ledger_differences, stock_adjust, stock_receive
+from inventory.models import Location, MoveKind, StockLevel, StockMove, StockQuant, Supplier
+from inventory.services import (
+    issue_for_line,
+    ledger_differences,
+    purchase_order_create,
+    purchase_order_receive,
+    purchase_order_transition,
+    stock_adjust,
+    stock_receive,
+    transfer_receive,
+    transfer_send,
+)
 from oms.errors import PermissionDenied, ValidationFailed
 from orders import services
+from orders.locks import lock_order
 from orders.models import OrderState
 from tests.factories import CustomerFactory, ProductFactory, WarehouseFactory, make_order, order_in_state
 
@@ -118,9 +130,11 @@ def test_levels_equal_the_rebuilt_ledger_after_a_long_random_sequence(users):
     products = [ProductFactory() for _ in range(3)]
     warehouses = [WarehouseFactory() for _ in range(2)]
     customer = CustomerFactory(owner=users["sales"])
-    approved, released = [], []
-    for step in range(120):
-        action = rng.choice(["receive", "receive", "adjust", "order", "release", "cancel"])
+    approved, released, in_transit = [], [], []
+    supplier = Supplier.objects.create(code="RND", name="Random supplies")
+    for step in range(160):
+        action = rng.choice(["receive", "receive", "adjust", "order", "release", "cancel", "transfer", "arrive",
+                             "issue", "purchase"])
         product, warehouse = rng.choice(products), rng.choice(warehouses)
         if action == "receive":
             stock_receive(product=product, warehouse=warehouse, quantity=rng.randint(1, 20),
@@ -143,11 +157,39 @@ def test_levels_equal_the_rebuilt_ledger_after_a_long_random_sequence(users):
             order = approved.pop(rng.randrange(len(approved)))
             services.order_transition(order_id=order.pk, name="start_fulfilment", by=users["planner"])
             released.append(order)
+        elif action == "transfer":
+            quant = StockQuant.objects.filter(on_hand__gt=0).order_by("?").first()
+            if quant is not None:
+                with contextlib.suppress(ValidationFailed):  # would take reserved stock: refused
+                    in_transit.append(transfer_send(
+                        product=quant.product, from_location=quant.location, batch=quant.batch,
+                        to_warehouse=next(w for w in warehouses if w.pk != quant.warehouse_id),
+                        quantity=rng.randint(1, int(quant.on_hand)), by=users["warehouse"]))
+        elif action == "arrive" and in_transit:
+            transfer_receive(transfer_id=in_transit.pop(0).pk, by=users["warehouse"])
+        elif action == "issue" and released:
+            order = rng.choice(released)
+            with transaction.atomic():
+                lock_order(order.pk)
+                line = order.lines.select_for_update().filter(reserved_quantity__gt=0).first()
+                if line is not None:
+                    issue_for_line(line, quantity=min(line.reserved_quantity, Decimal(rng.randint(1, 5))),
+                                   by=users["warehouse"], reference=f"SH-{step}")
+        elif action == "purchase":
+            purchase_order = purchase_order_create(
+                supplier=supplier, warehouse=warehouse, expected_date=timezone.localdate(), by=users["planner"],
+                lines=[{"product": product, "quantity": rng.randint(2, 10)}])
+            purchase_order_transition(purchase_order_id=purchase_order.pk, name="send", by=users["planner"])
+            line = purchase_order.lines.get()
+            purchase_order_receive(purchase_order_id=purchase_order.pk, by=users["warehouse"], receipts=[
+                {"line_id": line.pk, "quantity": line.quantity, "rejected": rng.choice([0, 1])}])
         elif action == "cancel" and (approved or released):
             pool = rng.choice([p for p in (approved, released) if p])
             order = pool.pop(rng.randrange(len(pool)))
-            services.order_transition(order_id=order.pk, name="cancel", by=users["sales"], reason="random")
-    assert StockMove.objects.filter(kind=MoveKind.RESERVE).exists()
+            if not order.lines.filter(shipped_quantity__gt=0).exists():  # shipped goods cannot be released
+                services.order_transition(order_id=order.pk, name="cancel", by=users["sales"], reason="random")
+    kinds = set(StockMove.objects.values_list("kind", flat=True))
+    assert {MoveKind.RESERVE, MoveKind.ISSUE, MoveKind.TRANSFER_OUT, MoveKind.TRANSFER_IN} <= kinds
     assert ledger_differences() == []
     for level in StockLevel.objects.all():
         assert 0 <= level.reserved <= level.on_hand

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from ..models import (
@@ -263,80 +263,121 @@ def rebalance(*, product_ids, by: Any = None, exception: Any = None, reason: str
     orders' owners are told after the commit. With `exception` (a SupplyException), the
     orders drawing on its document, or whose dates moved, are flagged as affected.
 
-    Runs in its own transaction. Locks the waiting orders (by pk), their lines, then the
-    stock levels, in the global lock order."""
-    from orders.models import SalesOrder
-    from orders.services.core import record_event
-
+    Runs in its own transaction. Only when a product has free stock does it lock the
+    orders waiting for it (by pk), their lines, then its stock levels — the global lock
+    order; promise dates alone are written without locks (only that column, which
+    reservations never write)."""
     product_ids = sorted(set(product_ids))
     result = RebalanceResult()
     if not product_ids:
         return result
+    with transaction.atomic(durable=True):
+        filled = _fill_waiting(product_ids, by=by, reason=reason, result=result)
+        _refresh_promise_dates(product_ids, filled, by=by, exception=exception, reason=reason, result=result)
+    return result
+
+
+def _fill_waiting(product_ids: list[int], *, by: Any, reason: str, result: RebalanceResult) -> list[Any]:
+    """Reserve free stock for waiting lines in priority order; returns the lines that got
+    some. Precondition: inside the rebalance transaction."""
+    from orders.models import SalesOrder
+    from orders.services.core import record_event
+
+    # Stock only becomes free in a transaction that runs a rebalance after it commits, so
+    # seeing none free here (without locks) means there is nothing to fill now.
+    free = sorted(set(StockLevel.objects.filter(product_id__in=product_ids, warehouse__is_active=True,
+                                                on_hand__gt=F("reserved")).values_list("product_id", flat=True)))
+    if not free:
+        return []
+    SalesOrderLine = _line_model()
+    order_ids = set(SalesOrderLine.objects.filter(
+        product_id__in=free, backorder_quantity__gt=0, order__state__in=WAITING_STATES,
+    ).values_list("order_id", flat=True))
+    if not order_ids:
+        return []
+    orders = {order.pk: order for order in SalesOrder.objects.select_for_update(of=("self",))
+              .select_related("delivery_address").filter(pk__in=order_ids, state__in=WAITING_STATES).order_by("pk")}
+    lines = list(SalesOrderLine.objects.select_for_update(of=("self",)).select_related("product")
+                 .filter(order_id__in=list(orders), product_id__in=free, backorder_quantity__gt=0).order_by("pk"))
+    levels = lock_levels(free)
+    lines.sort(key=lambda ln: priority_key(orders[ln.order_id], ln))
+    by_product = _levels_by_product(levels)
+    available = {level.pk: level.on_hand - level.reserved for level in levels}
+    filled = []
+    for line in lines:
+        order = orders[line.order_id]
+        takes = _take(line.backorder_quantity, by_product.get(line.product_id, []), available, _region(order))
+        for level, take in takes:
+            post(level, kind=MoveKind.RESERVE, by=by, reserved=take, reference=order.number,
+                 source_type="sales_order_line", source_id=line.pk, reason=reason)
+            line.reserved_quantity += take
+            line.backorder_quantity -= take
+            result.reserved += take
+            result.filled.setdefault(order.pk, []).append(
+                {"line": line.line_no, "sku": line.product.sku, "reserved": str(take)})
+        if takes:
+            line.order = order
+            filled.append(line)
+    SalesOrderLine.objects.bulk_update(filled, ["reserved_quantity", "backorder_quantity"])
+    for order_id, lines_filled in result.filled.items():
+        record_event(orders[order_id], kind="stock_allocated", by=by, reason=reason, payload={"lines": lines_filled})
+    return filled
+
+
+def _refresh_promise_dates(product_ids: list[int], filled: list[Any], *, by: Any, exception: Any, reason: str,
+                           result: RebalanceResult) -> None:
+    """Give each waiting line the date incoming supply covers it, in priority order (none
+    when nothing covers it); lines just filled can ship today. Records the changes."""
+    from orders.services.core import record_event
+
     today = timezone.localdate()
     SalesOrderLine = _line_model()
-    with transaction.atomic(durable=True):
-        order_ids = set(SalesOrderLine.objects.filter(
-            product_id__in=product_ids, backorder_quantity__gt=0, order__state__in=WAITING_STATES,
-        ).values_list("order_id", flat=True))
-        orders = {order.pk: order for order in SalesOrder.objects.select_for_update(of=("self",))
-                  .select_related("delivery_address").filter(pk__in=order_ids, state__in=WAITING_STATES)
-                  .order_by("pk")}
-        lines = list(SalesOrderLine.objects.select_for_update(of=("self",)).select_related("product")
-                     .filter(order_id__in=list(orders), product_id__in=product_ids, backorder_quantity__gt=0)
-                     .order_by("pk"))
-        levels = lock_levels(product_ids)
-        lines.sort(key=lambda ln: priority_key(orders[ln.order_id], ln))
-        by_product = _levels_by_product(levels)
-        available = {level.pk: level.on_hand - level.reserved for level in levels}
-        for line in lines:
-            order = orders[line.order_id]
-            for level, take in _take(line.backorder_quantity, by_product.get(line.product_id, []), available,
-                                     _region(order)):
-                post(level, kind=MoveKind.RESERVE, by=by, reserved=take, reference=order.number,
-                     source_type="sales_order_line", source_id=line.pk, reason=reason)
-                line.reserved_quantity += take
-                line.backorder_quantity -= take
-                result.reserved += take
-                result.filled.setdefault(order.pk, []).append(
-                    {"line": line.line_no, "sku": line.product.sku, "reserved": str(take)})
-        supplies = incoming_supply(product_ids, today=today)
-        remaining = {pid: [_Remaining(s, s.quantity) for s in found] for pid, found in supplies.items()}
-        document = None
-        if exception is not None:
-            document = ("work_order", exception.work_order_id) if exception.work_order_id else (
-                "purchase_order", exception.purchase_order_id)
-        for line in lines:
-            if line.backorder_quantity > 0:
-                date, drawn = consume(remaining.get(line.product_id, []), line.backorder_quantity)
-                if document and any((s.kind, s.document_id) == document for s in drawn):
-                    result.affected_order_ids.add(line.order_id)
-            else:
-                date = today if line.promise_date is None or line.promise_date > today else line.promise_date
-            if date != line.promise_date:
-                result.changes.append(PromiseChange(line.order_id, line.line_no, line.product.sku,
-                                                    line.promise_date, date))
-                line.promise_date = date
-        SalesOrderLine.objects.bulk_update(lines, ["reserved_quantity", "backorder_quantity", "promise_date"])
-        for order_id, filled in result.filled.items():
-            record_event(orders[order_id], kind="stock_allocated", by=by, reason=reason, payload={"lines": filled})
-        changed_by_order: dict[int, list[dict]] = defaultdict(list)
-        for change in result.changes:
-            changed_by_order[change.order_id].append({
-                "line": change.line_no, "sku": change.sku,
-                "from": change.old.isoformat() if change.old else None,
-                "to": change.new.isoformat() if change.new else None})
-        for order_id, changes in changed_by_order.items():
-            record_event(orders[order_id], kind="promise_date_changed", by=by, reason=reason,
-                         payload={"lines": changes})
-        if exception is not None:
-            result.affected_order_ids |= set(changed_by_order)
-            if exception.work_order_id and exception.work_order.sales_order_line_id:
-                result.affected_order_ids.add(exception.work_order.sales_order_line.order_id)
-            exception.affected_orders.add(*result.affected_order_ids)
-        notify = sorted(changed_by_order)
-        if notify:
-            transaction.on_commit(lambda: _enqueue_promise_notices(notify, reason), robust=True)
-    return result
+    waiting = list(SalesOrderLine.objects.filter(product_id__in=product_ids, backorder_quantity__gt=0,
+                                                 order__state__in=WAITING_STATES)
+                   .select_related("order", "product"))
+    waiting.sort(key=lambda ln: priority_key(ln.order, ln))
+    remaining = {pid: [_Remaining(s, s.quantity) for s in found]
+                 for pid, found in incoming_supply(product_ids, today=today).items()}
+    document = None
+    if exception is not None:
+        document = ("work_order", exception.work_order_id) if exception.work_order_id else (
+            "purchase_order", exception.purchase_order_id)
+    dates = {}
+    for line in waiting:
+        date, drawn = consume(remaining.get(line.product_id, []), line.backorder_quantity)
+        if document and any((s.kind, s.document_id) == document for s in drawn):
+            result.affected_order_ids.add(line.order_id)
+        dates[line.pk] = (line, date)
+    for line in filled:
+        if line.pk not in dates:
+            dates[line.pk] = (line, today if line.promise_date is None or line.promise_date > today
+                              else line.promise_date)
+    changed = []
+    for line, date in dates.values():
+        if date != line.promise_date:
+            result.changes.append(PromiseChange(line.order_id, line.line_no, line.product.sku, line.promise_date,
+                                                date))
+            line.promise_date = date
+            changed.append(line)
+    SalesOrderLine.objects.bulk_update(changed, ["promise_date"])
+    orders = {line.order_id: line.order for line in changed}
+    changed_by_order: dict[int, list[dict]] = defaultdict(list)
+    for change in result.changes:
+        changed_by_order[change.order_id].append({
+            "line": change.line_no, "sku": change.sku,
+            "from": change.old.isoformat() if change.old else None,
+            "to": change.new.isoformat() if change.new else None})
+    for order_id, changes in changed_by_order.items():
+        record_event(orders[order_id], kind="promise_date_changed", by=by, reason=reason,
+                     payload={"lines": changes})
+    if exception is not None:
+        result.affected_order_ids |= set(changed_by_order)
+        if exception.work_order_id and exception.work_order.sales_order_line_id:
+            result.affected_order_ids.add(exception.work_order.sales_order_line.order_id)
+        exception.affected_orders.add(*result.affected_order_ids)
+    notify = sorted(changed_by_order)
+    if notify:
+        transaction.on_commit(lambda: _enqueue_promise_notices(notify, reason), robust=True)
 
 
 def _enqueue_promise_notices(order_ids: list[int], reason: str) -> None:

@@ -18,7 +18,8 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from customers.models import Address, Contact, Customer
-from inventory.models import Product, Warehouse
+from inventory import services as inventory_services
+from inventory.models import Location, Product, PurchaseRequisition, Supplier, Warehouse, WorkOrder
 from inventory.services import stock_receive
 from oms import roles
 from orders import services
@@ -112,7 +113,20 @@ ORDERS = [
       ("invoice", "reviewer", ""), ("pay", "reviewer", ""), ("close", "manager", "")]),
     ("C-1006", "sales", Channel.PHONE, [("LR-1200", 2, 0)],
      [("cancel", "sales", "Customer bought locally after the delivery date moved.")]),
+    # short of stock when released: a work order for the panel, a requisition for the drives
+    ("C-1001", "sales", Channel.SALES, [("CP-CUSTOM", 1, 0), ("SD-750", 10, 0), ("GB-100", 2, 0)],
+     [("submit", "sales", ""), ("approve", "reviewer", ""), ("start_fulfilment", "planner", "")]),
+    ("C-1004", "desk", Channel.SALES, [("PLC-S7", 4, 0)],
+     [("submit", "desk", ""), ("approve", "reviewer", ""), ("start_fulfilment", "planner", "")]),
 ]
+
+SUPPLIERS = [
+    # code, name, contact, e-mail, lead days
+    ("S-201", "苏州汇川驱动技术有限公司", "Zhang Wei", "sales@s-201.example", 12),
+    ("S-202", "Rhein Automation AG", "Julia Kraus", "orders@s-202.example", 21),
+    ("S-203", "宁波精工钣金有限公司", "Chen Gang", "chen@s-203.example", 8),
+]
+LOCATIONS = {"SH": ["A-01", "A-02", "B-01", "B-02"], "SZ": ["A-01", "A-02"]}
 
 
 #: Demo standard cost as a share of the list price (finance sees margins against it).
@@ -181,6 +195,7 @@ class Command(BaseCommand):
         customers = self._customers(users)
         products = self._catalogue()
         self._orders(users, customers, products)
+        self._supply(users, products)
         self.stdout.write(self.style.SUCCESS(
             f"Demo data loaded: {len(users) - 1} users, {len(customers)} customers, {len(products)} products, "
             f"{len(ORDERS)} orders."))
@@ -270,3 +285,41 @@ class Command(BaseCommand):
                 services.order_transition(order_id=order.pk, name=name, by=users[username], reason=reason)
                 if name == "submit":  # the worker would run them after the commit; the demo needs them now
                     services.order_run_checks(order_id=order.pk)
+
+    def _supply(self, users: dict[str, User], products: dict[str, Product]) -> None:
+        """Suppliers, bins, a purchase order for the drives the released orders wait for
+        (delayed by the supplier), the panel's work order in production, a transfer on its
+        way and a cycle count waiting for confirmation."""
+        today = timezone.localdate()
+        planner = users["planner"]
+        suppliers = [Supplier.objects.create(code=code, name=name, contact_name=contact, email=email,
+                                             lead_time_days=days) for code, name, contact, email, days in SUPPLIERS]
+        warehouses = {w.code: w for w in Warehouse.objects.all()}
+        for code, bins in LOCATIONS.items():
+            for bin_code in bins:
+                Location.objects.create(warehouse=warehouses[code], code=bin_code, name=f"Rack {bin_code}")
+        shelf = Location.objects.get(warehouse=warehouses["SH"], code="A-01")
+        inventory_services.stock_receive(product=products["BR-6205"], warehouse=warehouses["SH"], quantity="500",
+                                         location=shelf, batch_code="BR-2026-10", reference="OPENING")
+        requisitions = list(PurchaseRequisition.objects.filter(product=products["SD-750"]).values_list("pk",
+                                                                                                      flat=True))
+        if requisitions:
+            order = inventory_services.purchase_order_create(
+                supplier=suppliers[0], warehouse=warehouses["SH"], expected_date=today + datetime.timedelta(days=6),
+                requisition_ids=requisitions, by=planner)
+            for step in ("send", "confirm"):
+                inventory_services.purchase_order_transition(purchase_order_id=order.pk, name=step, by=planner,
+                                                             supplier_reference="HC-88231")
+            inventory_services.purchase_order_delay(
+                purchase_order_id=order.pk, new_expected_date=today + datetime.timedelta(days=13),
+                note="Supplier reports a component shortage; shipping one week later.", by=planner)
+        for work_order in WorkOrder.objects.filter(product=products["CP-CUSTOM"]):
+            for step in ("release", "start"):
+                inventory_services.work_order_transition(work_order_id=work_order.pk, name=step, by=planner)
+        inventory_services.transfer_send(product=products["SM-750"], from_location=inventory_services.default_location(
+            warehouses["SH"]), to_warehouse=warehouses["SZ"], quantity="10", by=users["warehouse"],
+            note="Refill Shenzhen for the south region")
+        count = inventory_services.count_create(location=shelf, by=users["warehouse"])
+        inventory_services.count_enter(count_id=count.pk, by=users["warehouse"], counted={
+            line.pk: line.expected - 2 if n == 0 else line.expected for n, line in enumerate(count.lines.all())})
+        inventory_services.rebalance(product_ids=[p.pk for p in products.values()])

@@ -197,7 +197,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='stockmove',
             name='kind',
-            field=models.CharField(choices=[('receipt', 'Receipt'), ('reserve', 'Reservation'), ('release', 'Release'), ('issue', 'Issue'), ('adjust', 'Adjustment'), ('transfer_out', 'Transfer out'), ('transfer_in', 'Transfer in')], max_length=12, verbose_name='kind'),
+            field=models.CharField(choices=[('receipt', 'Receipt'), ('reserve', 'Reservation'), ('release', 'Release'), ('issue', 'Issue'), ('adjust', 'Adjustment'), ('transfer_out', 'Transfer out'), ('in_transit', 'In transit'), ('transfer_in', 'Transfer in')], max_length=12, verbose_name='kind'),
         ),
         migrations.AddConstraint(
             model_name='stocklevel',
@@ -205,7 +205,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='stockmove',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['receipt', 'reserve', 'release', 'issue', 'adjust', 'transfer_out', 'transfer_in'])), name='stock_move_kind_known'),
+            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['receipt', 'reserve', 'release', 'issue', 'adjust', 'transfer_out', 'in_transit', 'transfer_in'])), name='stock_move_kind_known'),
         ),
         migrations.AddField(
             model_name='cyclecount',

@@ -134,6 +134,7 @@ class MoveKind(models.TextChoices):
     ISSUE = "issue", _("Issue")
     ADJUST = "adjust", _("Adjustment")
     TRANSFER_OUT = "transfer_out", _("Transfer out")
+    IN_TRANSIT = "in_transit", _("In transit")
     TRANSFER_IN = "transfer_in", _("Transfer in")
 
 

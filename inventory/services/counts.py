@@ -27,7 +27,16 @@ from ..models import (
     Warehouse,
 )
 from .allocation import rebalance
-from .ledger import check_location, check_quantity, default_location, lock_level, lock_levels, post, post_adjustment
+from .ledger import (
+    check_location,
+    check_quantity,
+    default_location,
+    lock_level,
+    lock_levels,
+    plain,
+    post,
+    post_adjustment,
+)
 
 
 def _number(prefix: str) -> str:
@@ -62,18 +71,18 @@ def transfer_send(*, product: Product, from_location: Location, to_warehouse: Wa
         quant = StockQuant.objects.filter(product=product, location=from_location, batch=batch).first()
         if quant is None or quant.on_hand < quantity:
             raise ValidationFailed(errors={"quantity": [_("%(location)s holds only %(quantity)s.") % {
-                "location": from_location, "quantity": (quant.on_hand if quant else Decimal(0)).normalize()}]})
+                "location": from_location, "quantity": plain(quant.on_hand if quant else Decimal(0))}]})
         if source.on_hand - quantity < source.reserved:
             raise ValidationFailed(errors={"quantity": [
                 _("That would leave less than is reserved (%(reserved)s reserved in %(warehouse)s).")
-                % {"reserved": source.reserved.normalize(), "warehouse": from_location.warehouse.code}]})
+                % {"reserved": plain(source.reserved), "warehouse": from_location.warehouse.code}]})
         transfer = Transfer.objects.create(number=_number("TR"), product=product, batch=batch, quantity=quantity,
                                            from_location=from_location, to_warehouse=to_warehouse, note=note.strip(),
                                            sent_by=by)
         fields = {"reference": transfer.number, "source_type": "transfer", "source_id": transfer.pk}
         post(source, kind=MoveKind.TRANSFER_OUT, by=by, on_hand=-quantity, location=from_location, batch=batch,
              **fields)
-        post(destination, kind=MoveKind.TRANSFER_OUT, by=by, in_transit=quantity, **fields)
+        post(destination, kind=MoveKind.IN_TRANSIT, by=by, in_transit=quantity, **fields)
     return transfer
 
 

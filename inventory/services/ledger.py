@@ -31,6 +31,11 @@ from ..models import (
 )
 
 
+def plain(quantity: Decimal) -> str:
+    """A quantity for messages: 10, 2.5 (never 1E+1 or 2.500)."""
+    return f"{quantity.normalize():f}"
+
+
 def check_quantity(value: Any, field: str, *, allow_zero: bool = False) -> Decimal:
     """A quantity from user input, or ValidationFailed naming `field`."""
     try:
@@ -187,7 +192,7 @@ def post_adjustment(level: StockLevel, *, location: Location, batch: Batch | Non
     if level.on_hand + change < level.reserved:
         raise ValidationFailed(errors={"delta": [
             _("That would leave less than is reserved (%(reserved)s reserved in %(warehouse)s).")
-            % {"reserved": level.reserved.normalize(), "warehouse": level.warehouse.code}]})
+            % {"reserved": plain(level.reserved), "warehouse": level.warehouse.code}]})
     return post(level, kind=MoveKind.ADJUST, by=by, on_hand=change, location=location, batch=batch, reason=reason,
                 **fields)
 
@@ -238,7 +243,7 @@ def issue_for_line(line: Any, *, quantity: Decimal, by: Any, reference: str,
         if quant is None or quant.on_hand < take:
             raise ValidationFailed(errors={"batch": [
                 _("%(location)s does not hold %(quantity)s of batch %(batch)s.")
-                % {"location": location, "quantity": take.normalize(), "batch": batch or "—"}]})
+                % {"location": location, "quantity": plain(take), "batch": batch or "—"}]})
         quant.on_hand -= take
         moves.append(post(level, kind=MoveKind.ISSUE, by=by, on_hand=-take, reserved=-take, location=location,
                           batch=batch, reference=reference, source_type="sales_order_line", source_id=line.pk))

@@ -15,11 +15,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from oms.errors import NotFound, TransitionNotAllowed, ValidationFailed
+from oms.errors import Conflict, NotFound, TransitionNotAllowed, ValidationFailed
 from oms.services import require_perm
 
 from ..models import (
@@ -30,6 +31,7 @@ from ..models import (
     Product,
     PurchaseOrder,
     PurchaseOrderLine,
+    PurchaseOrderState,
     PurchaseRequisition,
     RequisitionState,
     Supplier,
@@ -40,7 +42,7 @@ from ..models import (
     WorkOrderState,
 )
 from .allocation import enqueue_rebalance, rebalance
-from .ledger import check_location, check_quantity, check_receipt, post_receipt, receipt_batch
+from .ledger import check_location, check_quantity, check_receipt, plain, post_receipt, receipt_batch
 
 PLAN = "inventory.plan_supply"
 
@@ -105,8 +107,10 @@ def raise_supply_for_order(order: Any, lines: list[Any], *, by: Any) -> dict[str
     for wo in WorkOrder.objects.filter(sales_order_line__in=short, state__in=[
             WorkOrderState.PLANNED, WorkOrderState.RELEASED, WorkOrderState.IN_PROGRESS, WorkOrderState.BLOCKED]):
         covered[wo.sales_order_line_id] += wo.quantity
-    for req in PurchaseRequisition.objects.filter(sales_order_line__in=short).exclude(
-            state=RequisitionState.CANCELLED):
+    for req in PurchaseRequisition.objects.filter(sales_order_line__in=short).filter(
+            Q(state=RequisitionState.OPEN) | Q(state=RequisitionState.ORDERED,
+                                               purchase_order_line__purchase_order__state__in=[
+                                                   PurchaseOrderState.DRAFT, *INCOMING_PO_STATES])):
         covered[req.sales_order_line_id] += req.quantity
     work_orders, requisitions = [], []
     for line in short:
@@ -126,6 +130,31 @@ def raise_supply_for_order(order: Any, lines: list[Any], *, by: Any) -> dict[str
     WorkOrder.objects.bulk_create(work_orders)
     PurchaseRequisition.objects.bulk_create(requisitions)
     return {"work_orders": len(work_orders), "requisitions": len(requisitions)}
+
+
+def raise_supply_for_line(*, line_id: int, by: Any) -> dict[str, int]:
+    """A planner raises supply again for a waiting line whose work order or purchase order
+    did not cover it (rejects at inspection, a cancelled document, stock given to a
+    higher priority)."""
+    from orders.locks import lock_order
+    from orders.models import SalesOrderLine
+
+    from .allocation import WAITING_STATES
+
+    require_perm(by, PLAN, _("You are not allowed to plan supply."))
+    with transaction.atomic(durable=True):
+        order_id = SalesOrderLine.objects.filter(pk=line_id).values_list("order_id", flat=True).first()
+        if order_id is None:
+            raise NotFound(_("Order line not found."))
+        order = lock_order(order_id)
+        if order.state not in WAITING_STATES:
+            raise Conflict(_("The order is not waiting for supply."), code="not_waiting")
+        line = order.lines.select_for_update(of=("self",)).select_related("product").get(pk=line_id)
+        raised = raise_supply_for_order(order, [line], by=by)
+        if not any(raised.values()):
+            raise Conflict(_("Open work or purchase orders already cover this line."), code="supply_covered")
+    rebalance(product_ids=[line.product_id], by=by)
+    return raised
 
 
 def cancel_supply_for_order(order: Any, *, by: Any, reason: str) -> dict[str, int]:
@@ -322,7 +351,7 @@ def purchase_order_receive(*, purchase_order_id: int, receipts: list[dict], by: 
                 arrived, refused = check_receipt(receipt.get("quantity"), receipt.get("rejected"))
                 if arrived > line.open_quantity:
                     raise ValidationFailed(errors={"quantity": [
-                        _("Only %(open)s are still to come on this line.") % {"open": line.open_quantity.normalize()}]})
+                        _("Only %(open)s are still to come on this line.") % {"open": plain(line.open_quantity)}]})
                 location = receipt.get("location")
                 check_location(location, purchase_order.warehouse)
                 if line.product.batch_tracked and not (receipt.get("batch_code") or "").strip():

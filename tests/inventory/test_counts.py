@@ -58,7 +58,7 @@ def test_a_transfer_leaves_the_source_travels_in_transit_and_arrives(users):
     assert transfer.to_location.code == Location.DEFAULT_CODE
     assert list(StockMove.objects.filter(source_type="transfer").order_by("id").values_list(
         "kind", "warehouse__code", "on_hand_delta", "in_transit_delta")) == [
-        (MoveKind.TRANSFER_OUT, "SH", -4, 0), (MoveKind.TRANSFER_OUT, "BJ", 0, 4), (MoveKind.TRANSFER_IN, "BJ", 4, -4)]
+        (MoveKind.TRANSFER_OUT, "SH", -4, 0), (MoveKind.IN_TRANSIT, "BJ", 0, 4), (MoveKind.TRANSFER_IN, "BJ", 4, -4)]
     with pytest.raises(Conflict):
         transfer_receive(transfer_id=transfer.pk, by=users["warehouse"])
     assert ledger_differences() == []

@@ -116,8 +116,8 @@ class AdjustForm(_LabelsAbove):
     batch = BatchChoiceField(label=_("Batch"), required=False, queryset=Batch.objects.none(),
                              empty_label=_("No batch"))
     change = _quantity(_("Change"), attrs={"placeholder": _("e.g. -2 or 5")})
-    reason = forms.CharField(label=_("Reason"), max_length=500,
-                             widget=forms.TextInput(attrs={"placeholder": _("Damaged in storage, found on the shelf…")}))
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.TextInput(
+        attrs={"placeholder": _("Damaged in storage, found on the shelf…")}))
 
     FIELD_MAP = {"delta": "change"}
 

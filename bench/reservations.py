@@ -78,8 +78,8 @@ def run(args: argparse.Namespace, database: str) -> int:
     from customers.models import Address, Contact, Customer
     from inventory.models import Product, StockLevel, Warehouse
     from inventory.services import WAITING_STATES, ledger_differences, stock_receive
-    from orders import services
     from oms.celery import app as celery_app
+    from orders import services
     from orders.models import SalesOrder, SalesOrderLine
 
     rng = random.Random(2026)

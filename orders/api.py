@@ -20,7 +20,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from customers.models import Address, Contact, Customer
-from inventory.models import Product
+from inventory.models import Product, SupplyException
+from inventory.selectors import open_exceptions_for_orders
 from oms.api import problems
 from oms.money import Currency, PaymentTerms
 
@@ -38,6 +39,7 @@ from .models import (
     SalesOrder,
     SalesOrderLine,
 )
+from .priority import MAX_BOOST
 from .transitions import TRANSITIONS
 
 PRICE_FIELDS = ("total_amount", "amount_paid")
@@ -52,7 +54,8 @@ class OrderLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = SalesOrderLine
         fields = ["line_no", "product", "sku", "product_name", "description", "quantity", "unit_price",
-                  "discount_percent", "line_total", "promise_date"]
+                  "discount_percent", "line_total", "reserved_quantity", "backorder_quantity", "shipped_quantity",
+                  "promise_date"]
         read_only_fields = fields
 
 
@@ -94,11 +97,11 @@ class OrderSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SalesOrder
-        fields = ["id", "number", "state", "available_transitions", "customer", "contact", "channel",
-                  "customer_reference", "requested_date", "delivery_address", "delivery_address_text",
-                  "payment_terms", "currency", "total_amount", "amount_paid", "lines", "notes", "entered_by",
-                  "checks_result", "checks_run", "checks_done_at", "awaiting_confirmation", "confirmation_due",
-                  "confirmed_at", "created_at", "updated_at"]
+        fields = ["id", "number", "state", "available_transitions", "priority", "urgent", "priority_boost",
+                  "customer", "contact", "channel", "customer_reference", "requested_date", "delivery_address",
+                  "delivery_address_text", "payment_terms", "currency", "total_amount", "amount_paid", "lines",
+                  "notes", "entered_by", "checks_result", "checks_run", "checks_done_at", "awaiting_confirmation",
+                  "confirmation_due", "confirmed_at", "created_at", "updated_at"]
         read_only_fields = fields
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
@@ -218,21 +221,40 @@ class OrderReviewSerializer(OrderSerializer):
         return differences
 
 
+class OrderSupplyExceptionSerializer(serializers.ModelSerializer):
+    # a plain string: the choice set is documented once, on the supply exceptions endpoint
+    kind = serializers.CharField(read_only=True, help_text=_(
+        "machine_breakdown, material_shortage, quality_issue, supplier_delay or other."))
+    document_number = serializers.CharField(source="document.number", read_only=True,
+                                            help_text=_("The work or purchase order it was recorded on."))
+
+    class Meta:
+        model = SupplyException
+        fields = ["id", "kind", "document_number", "note", "new_date", "raised_at"]
+        read_only_fields = fields
+
+
 class OrderDetailSerializer(OrderReviewSerializer):
     """The order with its review data, timeline and pre-order documents: needs,
     conversation notes, quotation revisions (newest first) and contracts. `notes` stays
-    the order's own text."""
+    the order's own text. `open_exceptions`: what delays its supply now."""
 
     events = OrderEventSerializer(many=True, read_only=True)
     needs = serializers.SerializerMethodField()
     conversation_notes = serializers.SerializerMethodField()
     quotations = serializers.SerializerMethodField()
     contracts = serializers.SerializerMethodField()
+    open_exceptions = serializers.SerializerMethodField()
 
     class Meta(OrderReviewSerializer.Meta):
         fields = [*OrderReviewSerializer.Meta.fields, "events", "needs", "conversation_notes", "quotations",
-                  "contracts"]
+                  "contracts", "open_exceptions"]
         read_only_fields = fields
+
+    @extend_schema_field(OrderSupplyExceptionSerializer(many=True))
+    def get_open_exceptions(self, order: SalesOrder) -> list[dict]:
+        exceptions = open_exceptions_for_orders([order.pk]).order_by("raised_at", "id")
+        return OrderSupplyExceptionSerializer(exceptions, many=True).data
 
     def _documents(self, order: SalesOrder) -> dict:
         # one fixed set of queries per order, shared by the four fields below
@@ -360,6 +382,17 @@ class TransitionInputSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
+class PriorityInputSerializer(serializers.Serializer):
+    # Checked by the service (400 when blank), after the caller's permission (403).
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000,
+                                   help_text=_("Required: why the priority changes (on the order's timeline)."))
+    boost = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=-MAX_BOOST,
+                                     max_value=MAX_BOOST, help_text=_(
+                                         "Points added to (or taken from) the computed priority; omit to keep."))
+    urgent = serializers.BooleanField(required=False, allow_null=True, default=None,
+                                      help_text=_("Mark or unmark the order urgent; omit to keep."))
+
+
 class OrderFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=OrderState.choices)
     customer = django_filters.NumberFilter(field_name="customer_id")
@@ -426,7 +459,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     def get_queryset(self) -> QuerySet[SalesOrder]:
         if self.action == "retrieve":
             return selectors.order_detail(self.request.user)
-        if self.action in ("transition", "partial_update"):  # only resolve the id; the answer is re-read after
+        if self.action in ("transition", "partial_update", "priority"):  # only resolve the id; the answer is re-read
             return selectors.orders_visible_to(self.request.user)
         return selectors.order_list_with_lines(self.request.user)
 
@@ -440,8 +473,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         return OrderSerializer
 
     def get_permissions(self):
-        if self.action == "transition":
-            return [IsAuthenticated()]  # the service checks the transition's own permission
+        if self.action in ("transition", "priority"):
+            return [IsAuthenticated()]  # the service checks the step's own permission
         return super().get_permissions()
 
     def _render(self, order_id: int, code: int = status.HTTP_200_OK) -> Response:
@@ -508,4 +541,19 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         serializer.is_valid(raise_exception=True)
         services.order_transition(order_id=order.pk, name=name, by=request.user,
                                   reason=serializer.validated_data["reason"])
+        return self._render(order.pk)
+
+    @extend_schema(operation_id="orders_priority_create", request=PriorityInputSerializer,
+                   responses={200: OrderDetailSerializer, **problems(400, 403, 404, 409)})
+    @action(detail=True, methods=["post"])
+    def priority(self, request: Request, pk: str | None = None) -> Response:
+        """Change the order's priority: the `urgent` flag and/or the planner's `boost`,
+        always with a `reason` (recorded on the timeline as `reprioritised`). Waiting lines
+        are re-ranked: stock and incoming supply follow the new priority. 403 without
+        `orders.prioritise_order`; 409 `priority_not_applicable` once the order no longer
+        waits (shipped, closed, cancelled …)."""
+        order = self.get_object()
+        serializer = PriorityInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.order_reprioritise(order_id=order.pk, by=request.user, **serializer.validated_data)
         return self._render(order.pk)

@@ -15,6 +15,8 @@ class OrderFilterForm(forms.Form):
                               choices=[("", _("All states")), *OrderState.choices])
     customer = forms.ModelChoiceField(label=_("Customer"), required=False, queryset=Customer.objects.none(),
                                       empty_label=_("All customers"))
+    sort = forms.ChoiceField(label=_("Sort by"), required=False,
+                             choices=[("", _("Newest first")), ("priority", _("Priority"))])
 
     def __init__(self, *args, customers=None, **kwargs):
         kwargs.setdefault("label_suffix", "")  # labels stand above their fields

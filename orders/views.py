@@ -49,7 +49,7 @@ def order_list_page(request: HttpRequest) -> HttpResponse:
     return render(request, "orders/order_list.html", {
         "form": form, "page": page, "query": query.urlencode(),
         "show_prices": selectors.can_see_prices(request.user),
-        "filtered": any(filters.values()),
+        "filtered": any(value for name, value in filters.items() if name != "sort"),
     })
 
 

@@ -127,9 +127,11 @@ def fulfilment_panel(order: SalesOrder) -> Fulfilment | None:
         line=line, open_quantity=max(line.quantity - line.shipped_quantity, Decimal(0)),
         late=bool(order.requested_date and line.promise_date and line.promise_date > order.requested_date),
     ) for line in lines}
-    for document in [*work_orders, *requisitions]:
-        if document.sales_order_line_id in rows:
-            rows[document.sales_order_line_id].supply.append(document)
+    for kind, documents in (("work_order", work_orders), ("requisition", requisitions)):
+        for document in documents:
+            document.supply_kind = kind  # for the template, which lists both in one table
+            if document.sales_order_line_id in rows:
+                rows[document.sales_order_line_id].supply.append(document)
     exceptions = [_notice(exception, list(rows.values()))
                   for exception in inventory_selectors.open_exceptions_for_orders([order.pk])]
     exceptions.sort(key=lambda notice: (notice.exception.raised_at, notice.exception.pk), reverse=True)

@@ -81,24 +81,28 @@ def test_reviewers_and_managers_open_the_queue_from_the_menu(users, role):
     assert client_for(users[role]).get(QUEUE).status_code == 200
 
 
-def test_the_queue_lists_orders_in_review_by_tier_then_requested_date(users):
+def test_the_queue_lists_orders_in_review_by_priority_then_requested_date(users):
+    # priority (orders/priority.py) = tier points (A 300, B 200, C 100) + 5 a day inside 30 days of the due date
     late_key_account = in_review(users, customer=CustomerFactory(owner=users["sales"], tier="A"),
-                                 lines=[(stocked(), "1")], requested_in_days=30)
+                                 lines=[(stocked(), "1")], requested_in_days=30)  # 300
+    later_key_account = in_review(users, customer=CustomerFactory(owner=users["sales"], tier="A"),
+                                  lines=[(stocked(), "1")], requested_in_days=40)  # 300, requested later
     early_regular = in_review(users, customer=CustomerFactory(owner=users["sales"], tier="B"),
-                              lines=[(stocked(), "1")], requested_in_days=5)
+                              lines=[(stocked(), "1")], requested_in_days=5)  # 200 + 125
     later_regular = in_review(users, customer=CustomerFactory(owner=users["sales"], tier="B"),
-                              lines=[(stocked(), "1")], requested_in_days=9)
+                              lines=[(stocked(), "1")], requested_in_days=9)  # 200 + 105
     held = in_review(users, customer=CustomerFactory(owner=users["sales"], tier="C"),
-                     lines=[(ProductFactory(), "1")], requested_in_days=2)  # no stock: on hold
+                     lines=[(ProductFactory(), "1")], requested_in_days=2)  # no stock: on hold; 100 + 140
     approved = order_in_state("approved", users)
     draft = make_order(by=users["sales"])
     assert held.state == OrderState.ON_HOLD
 
     page = html(client_for(users["reviewer"]).get(QUEUE))
     numbers = re.findall(r'data-order="([^"]+)"', page)
-    assert numbers == [late_key_account.number, early_regular.number, later_regular.number, held.number]
+    assert numbers == [early_regular.number, later_regular.number, late_key_account.number,
+                       later_key_account.number, held.number]
     assert approved.number not in page and draft.number not in page
-    assert "4 orders waiting" in page
+    assert "5 orders waiting" in page
 
 
 def test_an_empty_queue_says_so(users):

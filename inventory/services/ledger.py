@@ -87,19 +87,28 @@ def default_location(warehouse: Warehouse) -> Location:
     return location
 
 
-def receipt_batch(product: Product, batch_code: str, expires_on: datetime.date | None) -> Batch | None:
+def receipt_batch(product: Product, batch_code: str, expires_on: Any) -> Batch | None:
     """The batch a receipt goes into (created on first receipt); batch-tracked products
     must name one."""
     batch_code = (batch_code or "").strip()
+    if isinstance(expires_on, str):
+        try:
+            expires_on = datetime.date.fromisoformat(expires_on.strip()) if expires_on.strip() else None
+        except ValueError:
+            raise ValidationFailed(errors={"expires_on": [_("Enter a date as YYYY-MM-DD.")]}) from None
     if product.batch_tracked and not batch_code:
         raise ValidationFailed(errors={"batch": [_("This product is batch tracked: name the batch.")]})
     if len(batch_code) > 64:
         raise ValidationFailed(errors={"batch": [_("At most 64 characters.")]})
     if not batch_code:
         return None
-    batch, _created = Batch.objects.get_or_create(product=product, code=batch_code,
-                                                  defaults={"expires_on": expires_on,
-                                                            "received_on": timezone.localdate()})
+    batch, created = Batch.objects.get_or_create(product=product, code=batch_code,
+                                                 defaults={"expires_on": expires_on,
+                                                           "received_on": timezone.localdate()})
+    if not created and expires_on and batch.expires_on != expires_on:
+        raise ValidationFailed(errors={"expires_on": [
+            _("Batch %(batch)s was received before with expiry %(expires)s.")
+            % {"batch": batch.code, "expires": batch.expires_on.isoformat() if batch.expires_on else "—"}]})
     return batch
 
 

@@ -66,8 +66,24 @@ def _check_date(value: Any, field: str, *, not_before: datetime.date | None = No
     return value
 
 
+#: The steps callers run (services, API actions) for each state-machine method.
+_STEP_OF = {"receive_part": "receive", "receive_all": "receive"}
+
+
+def _steps_now(document: Any) -> list[str]:
+    """The steps possible in the document's current state, by the names callers use."""
+    steps = []
+    for transition in document.get_available_state_transitions():
+        step = _STEP_OF.get(transition.name, transition.name)
+        if step not in steps:
+            steps.append(step)
+    if isinstance(document, PurchaseOrder) and document.state in INCOMING_PO_STATES:
+        steps.append("delay")
+    return steps
+
+
 def _refuse(document: Any, name: str) -> TransitionNotAllowed:
-    allowed = [t.name for t in document.get_available_state_transitions()]
+    allowed = _steps_now(document)
     return TransitionNotAllowed(
         _("%(document)s is %(state)s: this step is not possible now.")
         % {"document": document.number, "state": document.get_state_display()},
@@ -256,6 +272,10 @@ def purchase_order_create(*, supplier: Supplier, warehouse: Warehouse, expected_
         product = line.get("product")
         if not isinstance(product, Product):
             errors.setdefault(f"lines[{index}].product", []).append(_("Choose a product."))
+            continue
+        if product.pk in wanted:
+            errors.setdefault(f"lines[{index}].product", []).append(
+                _("%(sku)s is already on another line: give the whole quantity on one line.") % {"sku": product.sku})
             continue
         entry = wanted.setdefault(product.pk, {"product": product, "quantity": Decimal(0), "unit_price": price,
                                                "requisitions": []})

@@ -454,3 +454,28 @@ def test_release_to_fulfilment_sets_priority_from_the_customer_tier(users):
     order = released_order(users, customer=CustomerFactory(owner=users["sales"], tier="A"),
                            lines=[(ProductFactory(), "1")], requested_date=_days(40))
     assert (order.state, order.priority) == (OrderState.IN_FULFILMENT, 300)
+
+
+def test_a_purchase_order_refuses_the_same_product_on_two_lines_and_a_batch_with_another_expiry(users, supplier):
+    product, warehouse = ProductFactory(batch_tracked=True), WarehouseFactory()
+    with pytest.raises(ValidationFailed) as refused:
+        purchase_order_create(supplier=supplier, warehouse=warehouse, expected_date=_days(3), by=users["planner"],
+                              lines=[{"product": product, "quantity": "2", "unit_price": "1"},
+                                     {"product": product, "quantity": "3", "unit_price": "2"}])
+    assert list(refused.value.errors) == ["lines[1].product"]
+    stock_receive(product=product, warehouse=warehouse, quantity="1", batch_code="B-1", expires_on=_days(30))
+    with pytest.raises(ValidationFailed) as refused:
+        stock_receive(product=product, warehouse=warehouse, quantity="1", batch_code="B-1",
+                      expires_on=_days(60).isoformat())
+    assert "expires_on" in refused.value.errors
+    stock_receive(product=product, warehouse=warehouse, quantity="1", batch_code="B-1",
+                  expires_on=_days(30).isoformat())
+    assert StockLevel.objects.get(product=product).on_hand == 2
+
+
+def test_a_refused_step_names_the_steps_possible_now(users, supplier):
+    purchase_order = _sent_po(users, supplier, WarehouseFactory(), ProductFactory(), "5", expected_in=4)
+    with pytest.raises(TransitionNotAllowed) as refused:
+        purchase_order_transition(purchase_order_id=purchase_order.pk, name="send", by=users["planner"])
+    assert refused.value.extra["state"] == "sent"
+    assert sorted(refused.value.extra["allowed_transitions"]) == ["cancel", "confirm", "delay", "receive"]

@@ -424,12 +424,15 @@ def test_review_queue_is_for_reviewers_and_lists_orders_in_review_by_priority(us
     assert services.order_run_checks(order_id=checked.pk) == "passed"
     held = _held_for_credit(users)
     Customer.objects.filter(pk=held.customer_id).update(tier="A")
+    held.refresh_from_db()
+    held.refresh_priority()
+    held.save(update_fields=["priority"])
     make_order(by=users["sales"])  # a draft: not in review
     order_in_state("approved", users)  # decided already
 
     body = _ok(client_for(users["reviewer"]).get(f"{ORDERS}review-queue/"))
     assert body["count"] == 2
-    assert [order["id"] for order in body["results"]] == [held.pk, checked.pk]  # tier A first
+    assert [order["id"] for order in body["results"]] == [held.pk, checked.pk]  # the tier A order scores higher
     first = body["results"][0]
     assert first["state"] == "on_hold" and first["checks_result"] == "failed"
     assert _checks_by_kind(first)["credit"]["details"]["over_by"]

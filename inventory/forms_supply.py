@@ -114,7 +114,7 @@ class ReceiptFields(SupplyForm):
 
     def __init__(self, *args: Any, locations: Iterable[Any] = (), **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["location"].set_objects(locations, _("Receiving area (default)"),
+        self.fields["location"].set_objects(locations, _("Receiving (default)"),
                                             label=lambda loc: f"{loc.code} · {loc.name}" if loc.name else loc.code)
 
     def receipt(self) -> dict[str, Any]:

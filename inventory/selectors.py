@@ -184,11 +184,13 @@ def supply_for_order_lines(line_ids) -> dict[str, QuerySet]:
 # --- supply pages ---
 
 def exception_board() -> QuerySet[SupplyException]:
-    """The open exceptions of the planners' board, with the lines of every affected order
-    (their promise dates); a fixed number of queries whatever the page shows."""
+    """The open exceptions of the planners' board, with the lines of the purchase orders
+    and of every affected order (their promise dates); a fixed number of queries whatever
+    the page shows."""
     from orders.models import SalesOrderLine
 
     return exception_list(open_only=True).prefetch_related(
+        "purchase_order__lines",
         Prefetch("affected_orders__lines", queryset=SalesOrderLine.objects.select_related("product")
                  .order_by("line_no")))
 
@@ -201,3 +203,23 @@ def waiting_board() -> QuerySet:
 def requisitions_by_id(ids) -> list[PurchaseRequisition]:
     """These requisitions (any state), highest priority first, for the new purchase order page."""
     return list(requisition_list().filter(pk__in=list(ids)))
+
+
+# --- supply reads for the API ---
+
+def _exceptions_newest_first() -> Prefetch:
+    """A document's exceptions, newest first, with who raised and resolved them and the
+    orders they affect."""
+    return Prefetch("exceptions", queryset=SupplyException.objects.select_related("raised_by", "resolved_by")
+                    .prefetch_related("affected_orders").order_by("-raised_at", "-id"))
+
+
+def purchase_orders_with_exceptions() -> QuerySet[PurchaseOrder]:
+    """`purchase_order_list` with each purchase order's exceptions (the API's purchase orders)."""
+    return purchase_order_list().prefetch_related(_exceptions_newest_first())
+
+
+def work_orders_with_exceptions() -> QuerySet[WorkOrder]:
+    """`work_order_list` with who created each work order and its exceptions (the API's work
+    orders)."""
+    return work_order_list().select_related("created_by").prefetch_related(_exceptions_newest_first())

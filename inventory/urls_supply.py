@@ -1,4 +1,4 @@
-"""The planners' pages (inventory/views_supply.py), under /inventory/."""
+"""The planners' pages (inventory/views_supply/), under /inventory/."""
 
 from django.urls import path
 
@@ -7,6 +7,8 @@ from . import views_supply as views
 urlpatterns = [
     path("exceptions/", views.exceptions_board_page, name="exceptions_board"),
     path("exceptions/<int:pk>/resolve/", views.exception_resolve_page, name="exception_resolve"),
+    path("exceptions/lines/<int:line_id>/raise-supply/", views.waiting_line_raise_supply_page,
+         name="waiting_line_raise_supply"),
     path("work-orders/", views.work_order_list_page, name="work_order_list"),
     path("work-orders/new/", views.work_order_new_page, name="work_order_new"),
     path("work-orders/<int:pk>/", views.work_order_detail_page, name="work_order_detail"),

@@ -8,6 +8,21 @@ from rest_framework.routers import DefaultRouter
 
 from customers.api import CustomerViewSet
 from inventory.api import ProductViewSet, StockLevelViewSet, WarehouseViewSet
+from inventory.api_stock import (
+    CycleCountViewSet,
+    StockAdjustmentViewSet,
+    StockMoveViewSet,
+    StockQuantViewSet,
+    StockReceiptViewSet,
+    TransferViewSet,
+)
+from inventory.api_supply import (
+    PurchaseOrderViewSet,
+    PurchaseRequisitionViewSet,
+    SupplierViewSet,
+    SupplyExceptionViewSet,
+    WorkOrderViewSet,
+)
 from orders.api import OrderViewSet
 from orders.api_intake import OrderIntakeViewSet, OrderReviewViewSet
 from orders.api_preorder import (
@@ -25,6 +40,17 @@ router.register("customers", CustomerViewSet, basename="customer")
 router.register("products", ProductViewSet, basename="product")
 router.register("warehouses", WarehouseViewSet, basename="warehouse")
 router.register("stock", StockLevelViewSet, basename="stock")
+router.register("stock-moves", StockMoveViewSet, basename="stock-move")
+router.register("stock-quants", StockQuantViewSet, basename="stock-quant")
+router.register("stock-receipts", StockReceiptViewSet, basename="stock-receipt")
+router.register("stock-adjustments", StockAdjustmentViewSet, basename="stock-adjustment")
+router.register("transfers", TransferViewSet, basename="transfer")
+router.register("cycle-counts", CycleCountViewSet, basename="cycle-count")
+router.register("suppliers", SupplierViewSet, basename="supplier")
+router.register("purchase-requisitions", PurchaseRequisitionViewSet, basename="purchase-requisition")
+router.register("purchase-orders", PurchaseOrderViewSet, basename="purchase-order")
+router.register("work-orders", WorkOrderViewSet, basename="work-order")
+router.register("supply-exceptions", SupplyExceptionViewSet, basename="supply-exception")
 # only /orders/{id}/notes/ and /needs/; registered first so the API root keeps linking the orders list
 router.register("orders", OrderPreorderViewSet, basename="order-preorder")
 # /orders/import/, /orders/review-queue/ and /orders/{id}/confirmation/, /checks/…: before the

@@ -324,7 +324,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='transfer',
             name='from_location',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.location', verbose_name='from'),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.location', verbose_name='from location'),
         ),
         migrations.AddField(
             model_name='transfer',
@@ -344,7 +344,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='transfer',
             name='to_location',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.location', verbose_name='to'),
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.location', verbose_name='to location'),
         ),
         migrations.AddField(
             model_name='transfer',

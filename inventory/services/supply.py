@@ -166,6 +166,8 @@ def raise_supply_for_line(*, line_id: int, by: Any) -> dict[str, int]:
         if order.state not in WAITING_STATES:
             raise Conflict(_("The order is not waiting for supply."), code="not_waiting")
         line = order.lines.select_for_update(of=("self",)).select_related("product").get(pk=line_id)
+        if _preferred_warehouse(order) is None:
+            raise Conflict(_("There is no active warehouse to deliver to."), code="no_warehouse")
         raised = raise_supply_for_order(order, [line], by=by)
         if not any(raised.values()):
             raise Conflict(_("Open work or purchase orders already cover this line."), code="supply_covered")

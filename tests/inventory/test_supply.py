@@ -39,7 +39,7 @@ from inventory.services import (
     work_order_create,
     work_order_transition,
 )
-from oms.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
+from oms.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from orders import services
 from orders.locks import lock_order
 from orders.models import OrderState
@@ -479,3 +479,26 @@ def test_a_refused_step_names_the_steps_possible_now(users, supplier):
         purchase_order_transition(purchase_order_id=purchase_order.pk, name="send", by=users["planner"])
     assert refused.value.extra["state"] == "sent"
     assert sorted(refused.value.extra["allowed_transitions"]) == ["cancel", "confirm", "delay", "receive"]
+
+
+def test_a_planner_raises_supply_again_for_a_line_its_work_order_did_not_cover(users):
+    from inventory.services import raise_supply_for_line
+
+    product, _warehouse = ProductFactory(supply_type="make", lead_time_days=5), WarehouseFactory()
+    order = released_order(users, customer=CustomerFactory(owner=users["sales"]), lines=[(product, "5")])
+    line = order.lines.get()
+    with pytest.raises(Conflict) as refused:  # the work order raised on release still covers it
+        raise_supply_for_line(line_id=line.pk, by=users["planner"])
+    assert refused.value.code == "supply_covered"
+    work_order = WorkOrder.objects.get(sales_order_line=line)
+    for step in ("release", "start"):
+        work_order_transition(work_order_id=work_order.pk, name=step, by=users["planner"])
+    work_order_complete(work_order_id=work_order.pk, quantity="5", rejected="2", by=users["planner"])
+    line.refresh_from_db()
+    assert (line.reserved_quantity, line.backorder_quantity, line.promise_date) == (3, 2, None)
+    with pytest.raises(PermissionDenied):
+        raise_supply_for_line(line_id=line.pk, by=users["sales"])
+    assert raise_supply_for_line(line_id=line.pk, by=users["planner"]) == {"work_orders": 1, "requisitions": 0}
+    again = WorkOrder.objects.get(sales_order_line=line, state=WorkOrderState.PLANNED)
+    line.refresh_from_db()
+    assert (again.quantity, line.promise_date) == (2, again.due_date)

@@ -28,11 +28,12 @@ class Transfer(models.Model):
     batch = models.ForeignKey(Batch, verbose_name=_("batch"), null=True, blank=True, on_delete=models.PROTECT,
                               related_name="+")
     quantity = models.DecimalField(_("quantity"), max_digits=QTY_DIGITS, decimal_places=QTY_PLACES)
-    from_location = models.ForeignKey(Location, verbose_name=_("from location"), on_delete=models.PROTECT, related_name="+")
+    from_location = models.ForeignKey(Location, verbose_name=_("from location"), on_delete=models.PROTECT,
+                                      related_name="+")
     to_warehouse = models.ForeignKey(Warehouse, verbose_name=_("to warehouse"), on_delete=models.PROTECT,
                                      related_name="incoming_transfers")
-    to_location = models.ForeignKey(Location, verbose_name=_("to location"), null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    to_location = models.ForeignKey(Location, verbose_name=_("to location"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
     state = models.CharField(_("state"), max_length=12, choices=TransferState.choices,
                              default=TransferState.IN_TRANSIT, db_index=True)
     note = models.CharField(_("note"), max_length=250, blank=True)

@@ -99,7 +99,7 @@ def reserve_for_order(order: Any, *, by: Any) -> dict[str, Decimal]:
     current. Locks the order's lines, then every stock level of their products, by
     primary key, so concurrent reservations queue instead of deadlocking; computes
     everything, then writes. Returns totals {"reserved": …, "backordered": …}."""
-    lines = list(order.lines.select_for_update(of=("self",)).select_related("product").order_by("line_no"))
+    lines = list(order.lines.select_for_update(of=("self",), no_key=True).select_related("product").order_by("line_no"))
     product_ids = sorted({line.product_id for line in lines})
     levels = lock_levels(product_ids)
     by_product = _levels_by_product(levels)
@@ -133,7 +133,7 @@ def release_for_order(order: Any, *, by: Any, reason: str = "") -> Decimal:
     """Give back everything reserved for `order` (cancellation); its backorders stop
     waiting. Same preconditions and lock order as `reserve_for_order`. The released stock
     goes to waiting orders after the commit (`rebalance`)."""
-    lines = list(order.lines.select_for_update(of=("self",)).order_by("line_no"))
+    lines = list(order.lines.select_for_update(of=("self",), no_key=True).order_by("line_no"))
     held = list(StockMove.objects.filter(source_type="sales_order_line", source_id__in=[line.pk for line in lines])
                 .values("source_id", "product_id", "warehouse_id").annotate(reserved=Sum("reserved_delta"))
                 .filter(reserved__gt=0))
@@ -295,9 +295,9 @@ def _fill_waiting(product_ids: list[int], *, by: Any, reason: str, result: Rebal
     ).values_list("order_id", flat=True))
     if not order_ids:
         return []
-    orders = {order.pk: order for order in SalesOrder.objects.select_for_update(of=("self",))
+    orders = {order.pk: order for order in SalesOrder.objects.select_for_update(of=("self",), no_key=True)
               .select_related("delivery_address").filter(pk__in=order_ids, state__in=WAITING_STATES).order_by("pk")}
-    lines = list(SalesOrderLine.objects.select_for_update(of=("self",)).select_related("product")
+    lines = list(SalesOrderLine.objects.select_for_update(of=("self",), no_key=True).select_related("product")
                  .filter(order_id__in=list(orders), product_id__in=free, backorder_quantity__gt=0).order_by("pk"))
     levels = lock_levels(free)
     lines.sort(key=lambda ln: priority_key(orders[ln.order_id], ln))

@@ -91,8 +91,8 @@ def transfer_receive(*, transfer_id: int, by: Any, location: Location | None = N
     (receiving if none is named); waiting orders may then get it."""
     require_perm(by, "inventory.receive_stock", _("You are not allowed to receive stock."))
     with transaction.atomic(durable=True):
-        transfer = Transfer.objects.select_for_update(of=("self",)).select_related("product", "to_warehouse") \
-            .filter(pk=transfer_id).first()
+        transfer = (Transfer.objects.select_for_update(of=("self",), no_key=True)
+                    .select_related("product", "to_warehouse").filter(pk=transfer_id).first())
         if transfer is None:
             raise NotFound(_("Transfer not found."))
         if transfer.state != TransferState.IN_TRANSIT:
@@ -131,7 +131,7 @@ def count_create(*, location: Location, by: Any) -> CycleCount:
 
 
 def _lock_count(count_id: int) -> CycleCount:
-    count = CycleCount.objects.select_for_update(of=("self",)).select_related("location__warehouse") \
+    count = CycleCount.objects.select_for_update(of=("self",), no_key=True).select_related("location__warehouse") \
         .filter(pk=count_id).first()
     if count is None:
         raise NotFound(_("Count not found."))

@@ -51,14 +51,14 @@ def check_quantity(value: Any, field: str, *, allow_zero: bool = False) -> Decim
 
 def lock_level(product_id: int, warehouse_id: int) -> StockLevel:
     StockLevel.objects.get_or_create(product_id=product_id, warehouse_id=warehouse_id)
-    return StockLevel.objects.select_for_update().get(product_id=product_id, warehouse_id=warehouse_id)
+    return StockLevel.objects.select_for_update(no_key=True).get(product_id=product_id, warehouse_id=warehouse_id)
 
 
 def lock_levels(product_ids) -> list[StockLevel]:
     """Lock every stock level of these products, by primary key. of=("self",): lock only
     the levels, not the joined warehouses, which other transactions read in another order."""
-    return list(StockLevel.objects.select_for_update(of=("self",)).filter(product_id__in=sorted(set(product_ids)))
-                .select_related("warehouse").order_by("pk"))
+    return list(StockLevel.objects.select_for_update(of=("self",), no_key=True)
+                .filter(product_id__in=sorted(set(product_ids))).select_related("warehouse").order_by("pk"))
 
 
 def post(level: StockLevel, *, kind: str, by: Any, on_hand: Decimal = Decimal(0), reserved: Decimal = Decimal(0),
@@ -71,7 +71,7 @@ def post(level: StockLevel, *, kind: str, by: Any, on_hand: Decimal = Decimal(0)
     level.in_transit += in_transit
     level.save(update_fields=["on_hand", "reserved", "in_transit", "updated_at"])
     if on_hand and location is not None:
-        quant, _created = StockQuant.objects.select_for_update().get_or_create(
+        quant, _created = StockQuant.objects.select_for_update(no_key=True).get_or_create(
             product_id=level.product_id, warehouse_id=level.warehouse_id, location=location, batch=batch)
         quant.on_hand += on_hand
         quant.save(update_fields=["on_hand"])
@@ -228,7 +228,8 @@ def issue_for_line(line: Any, *, quantity: Decimal, by: Any, reference: str,
             StockMove.objects.filter(source_type="sales_order_line", source_id=line.pk)
             .values("warehouse_id").annotate(reserved=Sum("reserved_delta")).filter(reserved__gt=0)}
     levels = {level.warehouse_id: level for level in lock_levels([line.product_id]) if level.warehouse_id in held}
-    quants = pick_order(list(StockQuant.objects.select_for_update(of=("self",)).select_related("batch", "location")
+    quants = pick_order(list(StockQuant.objects.select_for_update(of=("self",), no_key=True)
+                             .select_related("batch", "location")
                              .filter(product_id=line.product_id, warehouse_id__in=held, on_hand__gt=0)))
     if picks is None:
         picks, wanted, left = [], quantity, dict(held)

@@ -165,7 +165,7 @@ def raise_supply_for_line(*, line_id: int, by: Any) -> dict[str, int]:
         order = lock_order(order_id)
         if order.state not in WAITING_STATES:
             raise Conflict(_("The order is not waiting for supply."), code="not_waiting")
-        line = order.lines.select_for_update(of=("self",)).select_related("product").get(pk=line_id)
+        line = order.lines.select_for_update(of=("self",), no_key=True).select_related("product").get(pk=line_id)
         if _preferred_warehouse(order) is None:
             raise Conflict(_("There is no active warehouse to deliver to."), code="no_warehouse")
         raised = raise_supply_for_order(order, [line], by=by)
@@ -181,9 +181,9 @@ def cancel_supply_for_order(order: Any, *, by: Any, reason: str) -> dict[str, in
 
     Precondition: inside the cancellation transaction, with the order locked and before
     its lines and stock are locked (the documents come first in the lock order)."""
-    work_orders = list(WorkOrder.objects.select_for_update(of=("self",)).filter(sales_order_line__order=order)
-                       .order_by("pk"))
-    requisitions = list(PurchaseRequisition.objects.select_for_update(of=("self",))
+    work_orders = list(WorkOrder.objects.select_for_update(of=("self",), no_key=True)
+                       .filter(sales_order_line__order=order).order_by("pk"))
+    requisitions = list(PurchaseRequisition.objects.select_for_update(of=("self",), no_key=True)
                         .filter(sales_order_line__order=order).order_by("pk"))
     counts = {"work_orders_cancelled": 0, "work_orders_detached": 0, "requisitions_cancelled": 0,
               "requisitions_detached": 0}
@@ -231,7 +231,7 @@ def requisition_create(*, product: Product, quantity: Any, needed_by: Any = None
 def requisition_cancel(*, requisition_id: int, by: Any) -> PurchaseRequisition:
     require_perm(by, PLAN, _("You are not allowed to plan supply."))
     with transaction.atomic(durable=True):
-        requisition = PurchaseRequisition.objects.select_for_update().filter(pk=requisition_id).first()
+        requisition = PurchaseRequisition.objects.select_for_update(no_key=True).filter(pk=requisition_id).first()
         if requisition is None:
             raise NotFound(_("Requisition not found."))
         if requisition.state != RequisitionState.OPEN:
@@ -245,7 +245,7 @@ def requisition_cancel(*, requisition_id: int, by: Any) -> PurchaseRequisition:
 # --- purchase orders -------------------------------------------------------------------------
 
 def _lock_purchase_order(purchase_order_id: int) -> PurchaseOrder:
-    purchase_order = PurchaseOrder.objects.select_for_update().filter(pk=purchase_order_id).first()
+    purchase_order = PurchaseOrder.objects.select_for_update(no_key=True).filter(pk=purchase_order_id).first()
     if purchase_order is None:
         raise NotFound(_("Purchase order not found."))
     return purchase_order
@@ -285,8 +285,8 @@ def purchase_order_create(*, supplier: Supplier, warehouse: Warehouse, expected_
     if errors:
         raise ValidationFailed(errors=errors)
     with transaction.atomic(durable=True):
-        requisitions = list(PurchaseRequisition.objects.select_for_update(of=("self",)).select_related("product")
-                            .filter(pk__in=requisition_ids or []).order_by("pk"))
+        requisitions = list(PurchaseRequisition.objects.select_for_update(of=("self",), no_key=True)
+                            .select_related("product").filter(pk__in=requisition_ids or []).order_by("pk"))
         if len(requisitions) != len(set(requisition_ids or [])):
             raise ValidationFailed(errors={"requisitions": [_("Some requisitions were not found.")]})
         taken = [r.number for r in requisitions if r.state != RequisitionState.OPEN]
@@ -362,7 +362,7 @@ def purchase_order_receive(*, purchase_order_id: int, receipts: list[dict], by: 
         purchase_order = _lock_purchase_order(purchase_order_id)
         if purchase_order.state not in INCOMING_PO_STATES:
             raise _refuse(purchase_order, "receive_part")
-        lines = {line.pk: line for line in purchase_order.lines.select_for_update(of=("self",))
+        lines = {line.pk: line for line in purchase_order.lines.select_for_update(of=("self",), no_key=True)
                  .select_related("product").order_by("pk")}
         checked, errors = [], {}
         for index, receipt in enumerate(receipts):
@@ -429,7 +429,7 @@ def purchase_order_delay(*, purchase_order_id: int, new_expected_date: Any, note
 # --- work orders -----------------------------------------------------------------------------
 
 def _lock_work_order(work_order_id: int) -> WorkOrder:
-    work_order = WorkOrder.objects.select_for_update().filter(pk=work_order_id).first()
+    work_order = WorkOrder.objects.select_for_update(no_key=True).filter(pk=work_order_id).first()
     if work_order is None:
         raise NotFound(_("Work order not found."))
     return work_order
@@ -535,7 +535,7 @@ def exception_resolve(*, exception_id: int, by: Any) -> SupplyException:
     """Mark an exception dealt with (it leaves the planners' board)."""
     require_perm(by, PLAN, _("You are not allowed to plan supply."))
     with transaction.atomic(durable=True):
-        exception = SupplyException.objects.select_for_update().filter(pk=exception_id).first()
+        exception = SupplyException.objects.select_for_update(no_key=True).filter(pk=exception_id).first()
         if exception is None:
             raise NotFound(_("Exception not found."))
         if exception.resolved_at is None:

@@ -328,7 +328,8 @@ def quotation_signoff(*, quotation_id: int, by: Any, area: str, approve: bool, c
         _order, quotation = _locked(quotation_id, by)
         if quotation.state != QuotationState.IN_REVIEW:
             raise _not_in_state(quotation, _("Signing off"))
-        signoffs = {s.area: s for s in quotation.signoffs.select_for_update().filter(round=quotation.review_round)}
+        signoffs = {s.area: s for s in
+                    quotation.signoffs.select_for_update(no_key=True).filter(round=quotation.review_round)}
         signoff = signoffs.get(area)
         if signoff is None:
             raise TransitionNotAllowed(_("This quotation does not need a sign-off for “%(area)s”.")

@@ -94,7 +94,7 @@ def check_credit_at_approval(order: SalesOrder) -> None:
     order is order, then customer) makes concurrent approvals for one customer take
     turns, so together they can never pass the limit unseen. An overridden credit check
     of the latest run stands. Must run inside the approving transaction."""
-    Customer.objects.select_for_update().only("pk").get(pk=order.customer_id)
+    Customer.objects.select_for_update(no_key=True).only("pk").get(pk=order.customer_id)
     overridden = order.checks.filter(run=order.checks_run, kind=CheckKind.CREDIT,
                                      overridden_at__isnull=False).exists()
     if overridden:
@@ -218,7 +218,7 @@ def order_override_check(*, order_id: int, check_id: int, by: Any, reason: str) 
         if order.state not in REVIEW_STATES or order.checks_done_at is None:
             raise TransitionNotAllowed(_("Only the checks of an order in review can be overridden."),
                                        code="order_not_in_review", extra={"state": order.state})
-        checks = list(order.checks.select_for_update().filter(run=order.checks_run))
+        checks = list(order.checks.select_for_update(no_key=True).filter(run=order.checks_run))
         check = next((c for c in checks if c.pk == check_id), None)
         if check is None:
             raise ValidationFailed(errors={"check": [_("This is not a check of the order's latest run.")]})

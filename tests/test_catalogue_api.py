@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from customers.models import Customer
+from tests.api import assert_problem, client_for
 from tests.factories import CustomerFactory, ProductFactory, WarehouseFactory, make_user, stock
-from tests.orders.test_api import assert_problem, client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -12,33 +12,17 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from inventory import services as inventory
 from inventory.models import CycleCount, Location, StockLevel, StockMove, StockQuant, Transfer
 from inventory.services import ledger_differences
 from orders import services
+from tests.api import assert_problem, client_for
 from tests.factories import ProductFactory, WarehouseFactory, make_user, order_in_state
 
 pytestmark = pytest.mark.django_db
-PROBLEM = "application/problem+json"
 
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
-
-
-def assert_problem(response, status: int, code: str | None = None) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith(PROBLEM)
-    body = response.json()
-    assert body["status"] == status and body["title"] and body["detail"]
-    if code:
-        assert body["code"] == code
-    return body
 
 
 def level(product, warehouse) -> StockLevel:

@@ -12,7 +12,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from inventory import services as inventory
@@ -27,27 +26,12 @@ from inventory.models import (
 )
 from orders import services
 from orders.models import OrderEvent, SalesOrder
+from tests.api import PROBLEM, assert_problem, client_for
 from tests.factories import CustomerFactory, ProductFactory, WarehouseFactory, make_order, order_in_state, stock
 
 pytestmark = pytest.mark.django_db
-PROBLEM = "application/problem+json"
 TODAY = timezone.localdate()
 
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
-
-
-def assert_problem(response, status: int, code: str | None = None) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith(PROBLEM)
-    body = response.json()
-    assert body["status"] == status and body["title"] and body["detail"]
-    if code:
-        assert body["code"] == code
-    return body
 
 
 def days(n: int) -> str:

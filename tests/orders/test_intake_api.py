@@ -21,8 +21,8 @@ from customers.models import Address, Contact, Customer
 from inventory.models import Product
 from orders import services
 from orders.models import Attachment, OrderState, SalesOrder
+from tests.api import assert_problem, client_for
 from tests.factories import CustomerFactory, ProductFactory, make_order, make_user, order_in_state, stock
-from tests.orders.test_api import assert_problem, client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from orders import services
 from orders.models import Attachment, Quotation, SalesOrder
+from tests.api import assert_problem, client_for
 from tests.factories import CustomerFactory, ProductFactory, make_user
-from tests.orders.test_api import assert_problem, client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -137,12 +137,11 @@ def raise_supply_for_order(order: Any, lines: list[Any], *, by: Any) -> dict[str
         due = max(due, today)
         if line.product.supply_type == SupplyType.MAKE:
             work_orders.append(WorkOrder(number=_number("WO"), product=line.product, quantity=missing,
-                                         warehouse=warehouse, due_date=due, sales_order_line=line, created_by=by,
-                                         notes=order.number))
+                                         warehouse=warehouse, due_date=due, sales_order_line=line, created_by=by))
         else:
             requisitions.append(PurchaseRequisition(number=_number("PR"), product=line.product, quantity=missing,
                                                     needed_by=due, warehouse=warehouse, sales_order_line=line,
-                                                    created_by=by, note=order.number))
+                                                    created_by=by))
     WorkOrder.objects.bulk_create(work_orders)
     PurchaseRequisition.objects.bulk_create(requisitions)
     return {"work_orders": len(work_orders), "requisitions": len(requisitions)}

@@ -207,7 +207,8 @@ class PurchaseOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
     def transition(self, request: Request, pk: str, name: str) -> Response:
         """`send` a draft to the supplier, `confirm` the supplier's confirmation (with its
-        `supplier_reference`) or `cancel` (with a `reason`; the requisitions open again).
+        `supplier_reference`), `close` a partly received order short (with a `reason`: the
+        rest will not come) or `cancel` (with a `reason`; the requisitions open again).
         The promise dates of the orders waiting for the goods are recomputed."""
         serializer = PurchaseOrderTransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

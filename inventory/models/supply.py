@@ -141,6 +141,10 @@ class PurchaseOrder(FSMModelMixin, models.Model):
     def receive_all(self) -> None:
         pass
 
+    @transition(field=state, source=_PO.PARTIALLY_RECEIVED, target=_PO.RECEIVED)
+    def close(self) -> None:
+        """Close short: the rest will not come."""
+
     @transition(field=state, source=[_PO.DRAFT, _PO.SENT, _PO.CONFIRMED], target=_PO.CANCELLED)
     def cancel(self) -> None:
         pass

@@ -81,13 +81,19 @@ def _levels_by_product(levels: list[StockLevel]) -> dict[int, list[StockLevel]]:
 
 
 def _waiting_ahead_of(order: Any, product_ids: list[int]) -> dict[int, Decimal]:
-    """Backorders of other orders, with a higher priority, that wait for these products."""
+    """Backorders of other orders, ranked before this one (`priority_key`), that wait for
+    these products."""
     rows = (_line_model().objects
-            .filter(product_id__in=product_ids, backorder_quantity__gt=0, order__state__in=WAITING_STATES)
-            .exclude(order_id=order.pk)
-            .filter(Q(order__priority__gt=order.priority) | Q(order__priority=order.priority, order_id__lt=order.pk))
-            .values("product_id").annotate(waiting=Sum("backorder_quantity")))
-    return {row["product_id"]: row["waiting"] for row in rows}
+            .filter(product_id__in=product_ids, backorder_quantity__gt=0, order__state__in=WAITING_STATES,
+                    order__priority__gte=order.priority)
+            .exclude(order_id=order.pk).select_related("order").only(
+                "product_id", "backorder_quantity", "line_no", "order__priority", "order__requested_date"))
+    mine = (-order.priority, order.requested_date or datetime.date.max, order.pk)
+    ahead: dict[int, Decimal] = defaultdict(Decimal)
+    for line in rows:
+        if priority_key(line.order, line)[:3] < mine:
+            ahead[line.product_id] += line.backorder_quantity
+    return ahead
 
 
 def reserve_for_order(order: Any, *, by: Any) -> dict[str, Decimal]:
@@ -131,8 +137,9 @@ def reserve_for_order(order: Any, *, by: Any) -> dict[str, Decimal]:
 
 def release_for_order(order: Any, *, by: Any, reason: str = "") -> Decimal:
     """Give back everything reserved for `order` (cancellation); its backorders stop
-    waiting. Same preconditions and lock order as `reserve_for_order`. The released stock
-    goes to waiting orders after the commit (`rebalance`)."""
+    waiting. Same preconditions and lock order as `reserve_for_order`. The caller
+    schedules a `rebalance` of the order's products after the commit, so the released
+    stock goes to waiting orders."""
     lines = list(order.lines.select_for_update(of=("self",), no_key=True).order_by("line_no"))
     held = list(StockMove.objects.filter(source_type="sales_order_line", source_id__in=[line.pk for line in lines])
                 .values("source_id", "product_id", "warehouse_id").annotate(reserved=Sum("reserved_delta"))
@@ -150,9 +157,6 @@ def release_for_order(order: Any, *, by: Any, reason: str = "") -> Decimal:
         line.backorder_quantity = Decimal(0)
     if lines:
         _line_model().objects.bulk_update(lines, ["reserved_quantity", "backorder_quantity"])
-    product_ids = sorted({row["product_id"] for row in held})
-    if product_ids:
-        transaction.on_commit(lambda: enqueue_rebalance(product_ids), robust=True)
     return released
 
 
@@ -263,16 +267,18 @@ def rebalance(*, product_ids, by: Any = None, exception: Any = None, reason: str
     orders' owners are told after the commit. With `exception` (a SupplyException), the
     orders drawing on its document, or whose dates moved, are flagged as affected.
 
-    Runs in its own transaction. Only when a product has free stock does it lock the
-    orders waiting for it (by pk), their lines, then its stock levels — the global lock
-    order; promise dates alone are written without locks (only that column, which
-    reservations never write)."""
+    Runs in two transactions of its own, each in the global lock order: filling locks the
+    orders waiting for products with free stock (by pk), their lines, then the stock
+    levels (only when there is free stock); the promise dates then lock the waiting
+    orders and their lines, and read the incoming supply under those locks, so two
+    rebalances of a product never write dates computed from older data last."""
     product_ids = sorted(set(product_ids))
     result = RebalanceResult()
     if not product_ids:
         return result
     with transaction.atomic(durable=True):
-        filled = _fill_waiting(product_ids, by=by, reason=reason, result=result)
+        filled = [line.pk for line in _fill_waiting(product_ids, by=by, reason=reason, result=result)]
+    with transaction.atomic(durable=True):
         _refresh_promise_dates(product_ids, filled, by=by, exception=exception, reason=reason, result=result)
     return result
 
@@ -324,18 +330,30 @@ def _fill_waiting(product_ids: list[int], *, by: Any, reason: str, result: Rebal
     return filled
 
 
-def _refresh_promise_dates(product_ids: list[int], filled: list[Any], *, by: Any, exception: Any, reason: str,
+def _refresh_promise_dates(product_ids: list[int], filled: list[int], *, by: Any, exception: Any, reason: str,
                            result: RebalanceResult) -> None:
     """Give each waiting line the date incoming supply covers it, in priority order (none
-    when nothing covers it); lines just filled can ship today. Records the changes."""
+    when nothing covers it); lines just filled (`filled`: line ids) can ship today.
+    Records the changes. Precondition: inside its own rebalance transaction, holding no
+    stock lock (it locks orders, then lines)."""
+    from orders.models import SalesOrder
     from orders.services.core import record_event
 
     today = timezone.localdate()
     SalesOrderLine = _line_model()
-    waiting = list(SalesOrderLine.objects.filter(product_id__in=product_ids, backorder_quantity__gt=0,
-                                                 order__state__in=WAITING_STATES)
-                   .select_related("order", "product"))
-    waiting.sort(key=lambda ln: priority_key(ln.order, ln))
+    waiting_lines = Q(product_id__in=product_ids, backorder_quantity__gt=0, order__state__in=WAITING_STATES)
+    order_ids = set(SalesOrderLine.objects.filter(waiting_lines | Q(pk__in=filled)).values_list("order_id",
+                                                                                                flat=True))
+    orders = {order.pk: order for order in SalesOrder.objects.select_for_update(of=("self",), no_key=True)
+              .filter(pk__in=order_ids).order_by("pk")}
+    lines = list(SalesOrderLine.objects.select_for_update(of=("self",), no_key=True).select_related("product")
+                 .filter(order_id__in=list(orders)).filter(waiting_lines | Q(pk__in=filled)).order_by("pk"))
+    for line in lines:
+        line.order = orders[line.order_id]
+    waiting = sorted((line for line in lines if line.backorder_quantity > 0 and line.order.state in WAITING_STATES),
+                     key=lambda ln: priority_key(ln.order, ln))
+    filled_ids = set(filled)
+    filled = [line for line in lines if line.pk in filled_ids]
     remaining = {pid: [_Remaining(s, s.quantity) for s in found]
                  for pid, found in incoming_supply(product_ids, today=today).items()}
     document = None

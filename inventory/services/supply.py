@@ -34,6 +34,7 @@ from ..models import (
     PurchaseOrderState,
     PurchaseRequisition,
     RequisitionState,
+    StockLevel,
     Supplier,
     SupplyException,
     SupplyType,
@@ -42,7 +43,7 @@ from ..models import (
     WorkOrderState,
 )
 from .allocation import enqueue_rebalance, rebalance
-from .ledger import check_location, check_quantity, check_receipt, plain, post_receipt, receipt_batch
+from .ledger import check_location, check_quantity, check_receipt, lock_levels, plain, post_receipt, receipt_batch
 
 PLAN = "inventory.plan_supply"
 
@@ -126,8 +127,11 @@ def raise_supply_for_order(order: Any, lines: list[Any], *, by: Any) -> dict[str
     for req in PurchaseRequisition.objects.filter(sales_order_line__in=short).filter(
             Q(state=RequisitionState.OPEN) | Q(state=RequisitionState.ORDERED,
                                                purchase_order_line__purchase_order__state__in=[
-                                                   PurchaseOrderState.DRAFT, *INCOMING_PO_STATES])):
-        covered[req.sales_order_line_id] += req.quantity
+                                                   PurchaseOrderState.DRAFT, *INCOMING_PO_STATES])
+    ).select_related("purchase_order_line"):
+        # an ordered one covers at most what is still to come on its purchase order line
+        on_order = req.purchase_order_line.open_quantity if req.purchase_order_line_id else req.quantity
+        covered[req.sales_order_line_id] += min(req.quantity, on_order)
     work_orders, requisitions = [], []
     for line in short:
         missing = line.backorder_quantity - covered[line.pk]
@@ -314,12 +318,13 @@ def purchase_order_create(*, supplier: Supplier, warehouse: Warehouse, expected_
     return purchase_order
 
 
-PURCHASE_ORDER_STEPS = ("send", "confirm", "cancel")
+PURCHASE_ORDER_STEPS = ("send", "confirm", "close", "cancel")
 
 
 def purchase_order_transition(*, purchase_order_id: int, name: str, by: Any, reason: str = "",
                               supplier_reference: str = "") -> PurchaseOrder:
-    """Send a draft to the supplier, record the supplier's confirmation, or cancel (with a
+    """Send a draft to the supplier, record the supplier's confirmation, close a partly
+    received order short (with a reason: the rest will not come), or cancel (with a
     reason; its requisitions open again). Incoming supply changes, so the promise dates of
     waiting orders are recomputed."""
     require_perm(by, PLAN, _("You are not allowed to plan supply."))
@@ -327,6 +332,8 @@ def purchase_order_transition(*, purchase_order_id: int, name: str, by: Any, rea
         raise NotFound(_("Unknown step."))
     if name == "cancel" and not reason.strip():
         raise ValidationFailed(errors={"reason": [_("Say why the purchase order is cancelled.")]})
+    if name == "close" and not reason.strip():
+        raise ValidationFailed(errors={"reason": [_("Say why the rest will not come.")]})
     if len(supplier_reference) > 64:
         raise ValidationFailed(errors={"supplier_reference": [_("At most 64 characters.")]})
     with transaction.atomic(durable=True):
@@ -338,13 +345,15 @@ def purchase_order_transition(*, purchase_order_id: int, name: str, by: Any, rea
         elif name == "confirm":
             purchase_order.confirmed_at = now
             purchase_order.supplier_reference = supplier_reference.strip() or purchase_order.supplier_reference
+        elif name == "close":
+            purchase_order.notes = (purchase_order.notes + "\n" if purchase_order.notes else "") + reason.strip()
         else:
             purchase_order.notes = (purchase_order.notes + "\n" if purchase_order.notes else "") + reason.strip()
             PurchaseRequisition.objects.filter(purchase_order_line__purchase_order=purchase_order).update(
                 state=RequisitionState.OPEN, purchase_order_line=None)
         purchase_order.save()
         product_ids = list(purchase_order.lines.values_list("product_id", flat=True))
-    if name in ("send", "cancel"):
+    if name in ("send", "close", "cancel"):
         rebalance(product_ids=product_ids, by=by, reason=_("Purchase order %(number)s: %(step)s") % {
             "number": purchase_order.number, "step": purchase_order.get_state_display()})
     return purchase_order
@@ -386,7 +395,10 @@ def purchase_order_receive(*, purchase_order_id: int, receipts: list[dict], by: 
             checked.append((line, arrived, refused, receipt))
         if errors:
             raise ValidationFailed(errors=errors)
-        for line, arrived, refused, receipt in sorted(checked, key=lambda item: item[0].product_id):
+        for product_id in sorted({line.product_id for line, *_rest in checked}):
+            StockLevel.objects.get_or_create(product_id=product_id, warehouse=purchase_order.warehouse)
+        lock_levels([line.product_id for line, *_rest in checked])  # by pk, before any is written
+        for line, arrived, refused, receipt in checked:
             batch = receipt_batch(line.product, receipt.get("batch_code", ""), receipt.get("expires_on"))
             post_receipt(product=line.product, warehouse=purchase_order.warehouse, arrived=arrived, refused=refused,
                          batch=batch, location=receipt.get("location"), by=by, reference=purchase_order.number,

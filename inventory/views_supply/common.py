@@ -27,6 +27,7 @@ STEP_LABELS = {
     "resume": gettext_lazy("Production resumed"),
     "send": gettext_lazy("Marked as sent to the supplier"),
     "confirm": gettext_lazy("The supplier's confirmation is recorded"),
+    "close": gettext_lazy("Closed short"),
     "cancel": gettext_lazy("Cancelled"),
 }
 

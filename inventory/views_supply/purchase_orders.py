@@ -92,6 +92,8 @@ def _purchase_order_page(request: HttpRequest, purchase_order: PurchaseOrder, *,
             context["confirm_form"] = forms.get("confirm") or ConfirmForm()
         if can_proceed(purchase_order.cancel):
             context["cancel_form"] = forms.get("cancel") or ReasonForm()
+        if can_proceed(purchase_order.close):
+            context["close_form"] = forms.get("close") or ReasonForm()
         if purchase_order.is_open:
             context["delay_form"] = forms.get("delay") or DelayForm()
     if receive and purchase_order.is_open:
@@ -114,10 +116,10 @@ def _purchase_order_done(request: HttpRequest, pk: int, text: str) -> HttpRespon
 @permission_required("inventory.view_purchaseorder", raise_exception=True)
 @require_POST
 def purchase_order_step_page(request: HttpRequest, pk: int, name: str) -> HttpResponse:
-    """Send, confirm (with the supplier's reference) or cancel (with a reason)."""
+    """Send, confirm (with the supplier's reference), close short or cancel (with a reason)."""
     require(request, PLAN)
     purchase_order = _get_purchase_order(pk)
-    form = {"confirm": ConfirmForm, "cancel": ReasonForm}.get(name)
+    form = {"confirm": ConfirmForm, "close": ReasonForm, "cancel": ReasonForm}.get(name)
     form = form(request.POST) if form else None
     if form is not None and not form.is_valid():
         return _purchase_order_page(request, purchase_order, forms={name: form}, status=400)

@@ -278,6 +278,8 @@ def apply_transition(order: SalesOrder, name: str, *, by: Any, reason: str, payl
         payload.update({k: v for k, v in cancel_supply_for_order(order, by=by, reason=reason).items() if v})
         if from_state in FULFILMENT_STATES:
             payload["released"] = str(release_for_order(order, by=by, reason=reason))
+            # released stock and cancelled or detached supply change what the others wait for
+            supply_after_release(sorted(set(order.lines.values_list("product_id", flat=True))))
     record_event(order, kind=name, by=by, from_state=from_state, to_state=order.state,
                   reason=reason.strip(), payload=payload)
     order_id = order.pk

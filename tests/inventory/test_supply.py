@@ -414,7 +414,7 @@ PURCHASE_ORDER_STEPS_BY_STATE = {
     "draft": {"send", "cancel"},
     "sent": {"confirm", "cancel", "delay"},
     "confirmed": {"cancel", "delay"},
-    "partially_received": {"delay"},
+    "partially_received": {"delay", "close"},
     "received": set(),
     "cancelled": set(),
 }
@@ -425,7 +425,7 @@ def test_purchase_order_permission_matrix(users, supplier, state):
     product, warehouse = ProductFactory(), WarehouseFactory()
     for role, user in users.items():
         allowed = set()
-        for step in ("send", "confirm", "cancel", "delay"):
+        for step in ("send", "confirm", "close", "cancel", "delay"):
             purchase_order = purchase_order_create(supplier=supplier, warehouse=warehouse, expected_date=_days(3),
                                                    lines=[{"product": product, "quantity": "1"}],
                                                    by=users["planner"])
@@ -502,3 +502,30 @@ def test_a_planner_raises_supply_again_for_a_line_its_work_order_did_not_cover(u
     again = WorkOrder.objects.get(sales_order_line=line, state=WorkOrderState.PLANNED)
     line.refresh_from_db()
     assert (again.quantity, line.promise_date) == (2, again.due_date)
+
+
+def test_a_partly_received_purchase_order_closes_short_and_its_line_can_get_supply_again(users, supplier):
+    from inventory.services import raise_supply_for_line
+
+    product, warehouse = ProductFactory(supply_type="buy", lead_time_days=10), WarehouseFactory()
+    order = released_order(users, customer=CustomerFactory(owner=users["sales"]), lines=[(product, "10")])
+    requisition = PurchaseRequisition.objects.get(sales_order_line__order=order)
+    purchase_order = purchase_order_create(supplier=supplier, warehouse=warehouse, expected_date=_days(4),
+                                           requisition_ids=[requisition.pk], by=users["planner"])
+    purchase_order_transition(purchase_order_id=purchase_order.pk, name="send", by=users["planner"])
+    line = purchase_order.lines.get()
+    purchase_order_receive(purchase_order_id=purchase_order.pk, by=users["warehouse"],
+                           receipts=[{"line_id": line.pk, "quantity": "5", "rejected": "3"}])
+    order_line = order.lines.get()
+    assert (order_line.reserved_quantity, order_line.backorder_quantity) == (2, 8)
+    # 5 are still to come on the purchase order: they cover 5 of the 8, so 3 can be raised again
+    assert raise_supply_for_line(line_id=order_line.pk, by=users["planner"]) == {"work_orders": 0,
+                                                                                 "requisitions": 1}
+    assert PurchaseRequisition.objects.get(sales_order_line=order_line, state=RequisitionState.OPEN).quantity == 3
+    with pytest.raises(ValidationFailed):
+        purchase_order_transition(purchase_order_id=purchase_order.pk, name="close", by=users["planner"])
+    purchase_order = purchase_order_transition(purchase_order_id=purchase_order.pk, name="close",
+                                               by=users["planner"], reason="Supplier discontinued the item")
+    assert purchase_order.state == PurchaseOrderState.RECEIVED
+    order_line.refresh_from_db()
+    assert order_line.promise_date is None  # nothing incoming covers it any more

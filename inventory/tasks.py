@@ -14,3 +14,13 @@ def stock_rebalance(product_ids: list[int]) -> str:
     twice: a second run finds nothing to fill and no date to move)."""
     result = services.rebalance(product_ids=product_ids)
     return f"reserved {result.reserved}, {len(result.changes)} promise dates moved"
+
+
+@shared_task(acks_late=True)
+def stock_rebalance_sweep() -> int:
+    """Every 10 minutes: fill orders still waiting for stock that is free (a rebalance
+    queued after a commit can be lost while the broker is down)."""
+    product_ids = services.products_to_rebalance()
+    if product_ids:
+        services.rebalance(product_ids=product_ids)
+    return len(product_ids)

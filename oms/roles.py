@@ -47,6 +47,7 @@ _CUSTOMER_WRITE = [
 ]
 _ORDER_READ_ALL = ["orders.view_salesorder", "orders.view_all_orders"]
 _SUPPLY_READ = [
+    "inventory.view_purchase_prices",
     "inventory.view_stockmove",
     "inventory.view_supplier",
     "inventory.view_purchaserequisition",

@@ -242,6 +242,7 @@ CELERY_BEAT_SCHEDULE = {
     "quotations-expiry-sweep": {"task": "orders.tasks.quotations_expiry_sweep", "schedule": 3600.0},
     "verbal-orders-reminders": {"task": "orders.tasks.verbal_orders_reminders", "schedule": 3600.0},
     "orders-priority-refresh": {"task": "orders.tasks.orders_priority_refresh", "schedule": 6 * 3600.0},
+    "stock-rebalance-sweep": {"task": "inventory.tasks.stock_rebalance_sweep", "schedule": 600.0},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 

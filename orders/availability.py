@@ -41,12 +41,13 @@ class SupplySource(Protocol):
 
 
 class StockOnHand:
-    """What the warehouses hold and have not reserved, across all warehouses, today."""
+    """What the active warehouses hold and have not reserved, today (reservations draw
+    on active warehouses only)."""
 
     name = "stock"
 
     def supplies(self, products: list[Product], *, today: datetime.date) -> dict[int, list[Supply]]:
-        rows = (StockLevel.objects.filter(product__in=products).values("product_id")
+        rows = (StockLevel.objects.filter(product__in=products, warehouse__is_active=True).values("product_id")
                 .annotate(available=Sum(F("on_hand") - F("reserved"))))
         return {row["product_id"]: [Supply(today, max(row["available"] or Decimal(0), Decimal(0)), self.name)]
                 for row in rows}

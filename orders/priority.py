@@ -10,7 +10,8 @@ first, and the order of the fulfilment queues and pick lists.
 - a planner's adjustment, −1000…+1000, given with a reason.
 
 The score is stored on the order (so queues sort in the database) and refreshed when the
-order is approved or released, when a planner changes it, and daily by beat.
+order is entered, edited, approved or released, when a planner changes it, and every
+6 hours by beat.
 """
 
 from __future__ import annotations

@@ -56,7 +56,7 @@ def verbal_orders_reminders() -> dict[str, int]:
 
 @shared_task(acks_late=True)
 def orders_priority_refresh() -> int:
-    """Daily: refresh the due-date part of open orders' priority scores."""
+    """Every 6 hours: refresh the due-date part of open orders' priority scores."""
     return services.orders_priority_refresh()
 
 

@@ -38,6 +38,8 @@ RECEIVE = "inventory.receive_stock"
 MAX_LIST_INPUT = 500
 
 
+PURCHASE_PRICES = "inventory.view_purchase_prices"
+
 class PurchaseOrderLineSerializer(serializers.ModelSerializer):
     sku = serializers.CharField(source="product.sku", read_only=True)
     product_name = serializers.CharField(source="product.name", read_only=True)
@@ -72,7 +74,18 @@ class PurchaseOrderSerializer(serializers.ModelSerializer):
                   "created_by", "created_at", "sent_at", "confirmed_at", "updated_at"]
         read_only_fields = fields
 
-    @extend_schema_field(serializers.DecimalField(max_digits=MAX_DIGITS + 3, decimal_places=DECIMAL_PLACES))
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not caller(self).has_perm(PURCHASE_PRICES):  # the warehouse receives goods, not prices
+            data.pop("total_amount", None)
+            for line in data["lines"]:
+                line.pop("unit_price", None)
+                line.pop("line_total", None)
+        return data
+
+    @extend_schema_field(serializers.DecimalField(max_digits=MAX_DIGITS + 3, decimal_places=DECIMAL_PLACES,
+                                                  help_text=_("Left out for callers without "
+                                                              "inventory.view_purchase_prices.")))
     def get_total_amount(self, purchase_order: PurchaseOrder) -> str:
         return str(quantize(sum((line.line_total for line in purchase_order.lines.all()), start=Decimal(0))))
 

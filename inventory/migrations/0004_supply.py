@@ -64,6 +64,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'purchase order',
                 'verbose_name_plural': 'purchase orders',
                 'ordering': ['-created_at', '-id'],
+                'permissions': [('view_purchase_prices', 'Can see purchase prices')],
             },
             bases=(django_fsm.FSMModelMixin, models.Model),
         ),
@@ -443,5 +444,9 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='supplyexception',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('work_order__isnull', False), ('purchase_order__isnull', True)), models.Q(('work_order__isnull', True), ('purchase_order__isnull', False)), _connector='OR'), name='supply_exception_on_one_document'),
+        ),
+        migrations.AddConstraint(
+            model_name='cyclecount',
+            constraint=models.UniqueConstraint(condition=models.Q(('state__in', ['open', 'counted'])), fields=('location',), name='one_count_in_progress_per_location'),
         ),
     ]

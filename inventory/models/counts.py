@@ -89,6 +89,8 @@ class CycleCount(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(state__in=CountState.values), name="count_state_known"),
+            models.UniqueConstraint(fields=["location"], condition=Q(state__in=["open", "counted"]),
+                                    name="one_count_in_progress_per_location"),
         ]
 
     def __str__(self) -> str:

@@ -118,6 +118,7 @@ class PurchaseOrder(FSMModelMixin, models.Model):
         verbose_name = _("purchase order")
         verbose_name_plural = _("purchase orders")
         ordering = ["-created_at", "-id"]
+        permissions = [("view_purchase_prices", _("Can see purchase prices"))]
         constraints = [
             models.CheckConstraint(condition=Q(state__in=PurchaseOrderState.values), name="purchase_order_state_known"),
         ]

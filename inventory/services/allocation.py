@@ -160,6 +160,18 @@ def release_for_order(order: Any, *, by: Any, reason: str = "") -> Decimal:
     return released
 
 
+def products_to_rebalance() -> list[int]:
+    """Products with free stock in an active warehouse while orders wait for them: what a
+    lost after-commit rebalance (the broker was down) left behind. Two queries."""
+    free = set(StockLevel.objects.filter(warehouse__is_active=True, on_hand__gt=F("reserved"))
+               .values_list("product_id", flat=True).distinct())
+    if not free:
+        return []
+    return sorted(set(_line_model().objects.filter(product_id__in=free, backorder_quantity__gt=0,
+                                                   order__state__in=WAITING_STATES)
+                      .values_list("product_id", flat=True).distinct()))
+
+
 def enqueue_rebalance(product_ids: list[int]) -> None:
     from ..tasks import stock_rebalance
 

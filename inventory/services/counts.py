@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -120,13 +120,23 @@ def count_create(*, location: Location, by: Any) -> CycleCount:
     require_perm(by, "inventory.count_stock", _("You are not allowed to count stock."))
     if not location.is_active:
         raise ValidationFailed(errors={"location": [_("This location is not active.")]})
-    with transaction.atomic(durable=True):
-        if CycleCount.objects.filter(location=location, state__in=[CountState.OPEN, CountState.COUNTED]).exists():
-            raise Conflict(_("This location already has a count in progress."), code="count_in_progress")
-        count = CycleCount.objects.create(number=_number("CC"), location=location, created_by=by)
-        CycleCountLine.objects.bulk_create([
-            CycleCountLine(count=count, product_id=quant.product_id, batch_id=quant.batch_id, expected=quant.on_hand)
-            for quant in StockQuant.objects.filter(location=location, on_hand__gt=0).order_by("product_id", "pk")])
+    in_progress = Conflict(_("This location already has a count in progress."), code="count_in_progress")
+    if CycleCount.objects.filter(location=location, state__in=[CountState.OPEN, CountState.COUNTED]).exists():
+        raise in_progress
+    try:
+        with transaction.atomic(durable=True):
+            count = _create_count(location, by)
+    except IntegrityError:  # created at the same time by someone else (one open count per location)
+        raise in_progress from None
+    return count
+
+
+def _create_count(location: Location, by: Any) -> CycleCount:
+    """The sheet and its lines. Must run inside a transaction."""
+    count = CycleCount.objects.create(number=_number("CC"), location=location, created_by=by)
+    CycleCountLine.objects.bulk_create([
+        CycleCountLine(count=count, product_id=quant.product_id, batch_id=quant.batch_id, expected=quant.on_hand)
+        for quant in StockQuant.objects.filter(location=location, on_hand__gt=0).order_by("product_id", "pk")])
     return count
 
 
@@ -141,7 +151,11 @@ def _lock_count(count_id: int) -> CycleCount:
 def count_enter(*, count_id: int, counted: dict[int, Any], by: Any,
                 extra: list[dict] | None = None) -> CycleCount:
     """Enter the counted quantities ({line id: quantity}) — every line needs one — and any
-    product found that the sheet did not list (`extra`: {product, batch, counted})."""
+    product found that the sheet did not list (`extra`: {product, batch, counted}).
+
+    Each line's expected quantity becomes what the ledger says the location holds now,
+    when it is counted: stock moved since the sheet was made is not counted as a
+    difference, and what moves between counting and confirming stays as it was moved."""
     require_perm(by, "inventory.count_stock", _("You are not allowed to count stock."))
     with transaction.atomic(durable=True):
         count = _lock_count(count_id)
@@ -178,7 +192,11 @@ def count_enter(*, count_id: int, counted: dict[int, Any], by: Any,
             new_lines.append(CycleCountLine(count=count, product=product, batch=batch, expected=0, counted=quantity))
         if errors:
             raise ValidationFailed(errors=errors)
-        CycleCountLine.objects.bulk_update(lines, ["counted"])
+        book = {(quant.product_id, quant.batch_id): quant.on_hand
+                for quant in StockQuant.objects.filter(location=count.location)}
+        for line in lines + new_lines:
+            line.expected = book.get((line.product_id, line.batch_id), Decimal(0))
+        CycleCountLine.objects.bulk_update(lines, ["counted", "expected"])
         CycleCountLine.objects.bulk_create(new_lines)
         count.state = CountState.COUNTED
         count.counted_by = by

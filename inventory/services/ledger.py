@@ -65,7 +65,11 @@ def post(level: StockLevel, *, kind: str, by: Any, on_hand: Decimal = Decimal(0)
          in_transit: Decimal = Decimal(0), location: Location | None = None, batch: Batch | None = None,
          **fields: Any) -> StockMove:
     """Write one move and apply it to the locked level (and quant). The database refuses
-    a level below zero or reserved above on hand, so a bug can never oversell."""
+    a level below zero or reserved above on hand, so a bug can never oversell; a total
+    too large for its column is refused here as invalid input."""
+    limit = Decimal(10) ** (QTY_DIGITS - QTY_PLACES)
+    if max(level.on_hand + on_hand, level.reserved + reserved, level.in_transit + in_transit) >= limit:
+        raise ValidationFailed(errors={"quantity": [_("The warehouse would hold more than can be recorded.")]})
     level.on_hand += on_hand
     level.reserved += reserved
     level.in_transit += in_transit
@@ -73,6 +77,8 @@ def post(level: StockLevel, *, kind: str, by: Any, on_hand: Decimal = Decimal(0)
     if on_hand and location is not None:
         quant, _created = StockQuant.objects.select_for_update(no_key=True).get_or_create(
             product_id=level.product_id, warehouse_id=level.warehouse_id, location=location, batch=batch)
+        if quant.on_hand + on_hand >= limit:
+            raise ValidationFailed(errors={"quantity": [_("The location would hold more than can be recorded.")]})
         quant.on_hand += on_hand
         quant.save(update_fields=["on_hand"])
     return StockMove.objects.create(
@@ -224,6 +230,12 @@ def issue_for_line(line: Any, *, quantity: Decimal, by: Any, reference: str,
     ValidationFailed if the line has less reserved or a location less on hand."""
     if quantity <= 0 or quantity > line.reserved_quantity:
         raise ValidationFailed(errors={"quantity": [_("Only what is reserved can be issued.")]})
+    if picks is not None:
+        if any(take <= 0 for _location, _batch, take in picks) or sum(
+                (take for _location, _batch, take in picks), Decimal(0)) != quantity:
+            raise ValidationFailed(errors={"picks": [_("The picked quantities must add up to what is issued.")]})
+        if any(batch is not None and batch.product_id != line.product_id for _location, batch, _take in picks):
+            raise ValidationFailed(errors={"batch": [_("A batch of another product was picked.")]})
     held = {row["warehouse_id"]: row["reserved"] for row in
             StockMove.objects.filter(source_type="sales_order_line", source_id=line.pk)
             .values("warehouse_id").annotate(reserved=Sum("reserved_delta")).filter(reserved__gt=0)}
@@ -233,14 +245,18 @@ def issue_for_line(line: Any, *, quantity: Decimal, by: Any, reference: str,
                              .filter(product_id=line.product_id, warehouse_id__in=held, on_hand__gt=0)))
     if picks is None:
         picks, wanted, left = [], quantity, dict(held)
+        today = timezone.localdate()
         for quant in quants:
+            if quant.batch is not None and quant.batch.expires_on is not None and quant.batch.expires_on < today:
+                continue  # expired stock is not shipped
             take = min(wanted, quant.on_hand, left[quant.warehouse_id])
             if take > 0:
                 picks.append((quant.location, quant.batch, take))
                 left[quant.warehouse_id] -= take
                 wanted -= take
         if wanted > 0:
-            raise ValidationFailed(errors={"quantity": [_("The reserved stock is not in any location.")]})
+            raise ValidationFailed(errors={"quantity": [
+                _("The reserved stock is not in any location (or only in expired batches).")]})
     moves = []
     for location, batch, take in picks:
         level = levels.get(location.warehouse_id)

@@ -25,6 +25,8 @@ from oms.services import require_perm
 
 from ..models import (
     INCOMING_PO_STATES,
+    QTY_DIGITS,
+    QTY_PLACES,
     WORK_ORDER_EXCEPTIONS,
     ExceptionKind,
     Location,
@@ -302,6 +304,9 @@ def purchase_order_create(*, supplier: Supplier, warehouse: Warehouse, expected_
                 "unit_price": requisition.product.standard_cost, "requisitions": []})
             entry["quantity"] += requisition.quantity
             entry["requisitions"].append(requisition)
+            if entry["quantity"] >= Decimal(10) ** (QTY_DIGITS - QTY_PLACES):
+                raise ValidationFailed(errors={"requisitions": [
+                    _("Together these requisitions ask for more than one line can record.")]})
         if not wanted:
             raise ValidationFailed(errors={"lines": [_("Add at least one line or requisition.")]})
         purchase_order = PurchaseOrder.objects.create(number=_number("PO"), supplier=supplier, warehouse=warehouse,

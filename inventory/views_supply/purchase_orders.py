@@ -61,8 +61,11 @@ def purchase_order_list_page(request: HttpRequest) -> HttpResponse:
     return render(request, "inventory/supply/purchase_order_list.html", {
         "form": form, "page": page, "query": query_without(request, "page"),
         "filtered": any(filters.values()), "can_plan": request.user.has_perm(PLAN),
+        "show_prices": request.user.has_perm(PURCHASE_PRICES),
     })
 
+
+PURCHASE_PRICES = "inventory.view_purchase_prices"
 
 def _get_purchase_order(pk: int) -> PurchaseOrder:
     try:
@@ -86,6 +89,7 @@ def _purchase_order_page(request: HttpRequest, purchase_order: PurchaseOrder, *,
         "purchase_order": purchase_order, "lines": lines, "total": sum(line.line_total for line in lines),
         "exceptions": purchase_order.exceptions.all(), "errors": errors or [],
         "can_plan": plan, "can_receive": receive, "can_send": plan and can_proceed(purchase_order.send),
+        "show_prices": request.user.has_perm(PURCHASE_PRICES),
     }
     if plan:
         if can_proceed(purchase_order.confirm):

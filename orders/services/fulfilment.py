@@ -62,15 +62,19 @@ def order_reprioritise(*, order_id: int, by: Any, reason: str, boost: Any = None
     return order
 
 
-def orders_priority_refresh() -> int:
-    """Daily: the due-date part of the score grows as the requested date nears. Returns
-    how many orders changed."""
+def orders_priority_refresh(*, chunk: int = 500) -> int:
+    """Every few hours: the due-date part of the score grows as the requested date nears.
+    Each chunk of orders is locked (by pk, the global order) and recomputed from the row
+    as it is then, so a planner's change made meanwhile is never overwritten. Returns how
+    many orders changed."""
     today = timezone.localdate()
-    changed = []
-    for order in SalesOrder.objects.filter(state__in=PRIORITISED_STATES).select_related("customer").iterator(
-            chunk_size=2000):
-        if order.refresh_priority(today):
-            changed.append(order)
-    for start in range(0, len(changed), 1000):
-        SalesOrder.objects.bulk_update(changed[start:start + 1000], ["priority"])
-    return len(changed)
+    ids = list(SalesOrder.objects.filter(state__in=PRIORITISED_STATES).order_by("pk").values_list("pk", flat=True))
+    changed = 0
+    for start in range(0, len(ids), chunk):
+        with transaction.atomic(durable=True):
+            orders = list(SalesOrder.objects.select_for_update(of=("self",), no_key=True).select_related("customer")
+                          .filter(pk__in=ids[start:start + chunk], state__in=PRIORITISED_STATES).order_by("pk"))
+            moved = [order for order in orders if order.refresh_priority(today)]
+            SalesOrder.objects.bulk_update(moved, ["priority"])
+            changed += len(moved)
+    return changed

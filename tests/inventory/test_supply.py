@@ -529,3 +529,66 @@ def test_a_partly_received_purchase_order_closes_short_and_its_line_can_get_supp
     assert purchase_order.state == PurchaseOrderState.RECEIVED
     order_line.refresh_from_db()
     assert order_line.promise_date is None  # nothing incoming covers it any more
+
+
+def test_issue_refuses_picks_that_do_not_add_up_and_skips_expired_batches(users):
+    product, warehouse = ProductFactory(batch_tracked=True), WarehouseFactory()
+    stock_receive(product=product, warehouse=warehouse, quantity="3", batch_code="OLD", expires_on=_days(1))
+    stock_receive(product=product, warehouse=warehouse, quantity="5", batch_code="NEW", expires_on=_days(60))
+    order = released_order(users, customer=CustomerFactory(owner=users["sales"]), lines=[(product, "4")])
+    from inventory.models import Batch
+
+    Batch.objects.filter(code="OLD").update(expires_on=_days(-1))  # expired since
+    receiving = Location.objects.get(warehouse=warehouse)
+    with transaction.atomic():
+        lock_order(order.pk)
+        line = order.lines.select_for_update().get()
+        for picks in ([(receiving, Batch.objects.get(code="NEW"), Decimal(2))],
+                      [(receiving, Batch.objects.get(code="NEW"), Decimal(6)),
+                       (receiving, Batch.objects.get(code="NEW"), Decimal(-2))]):
+            with pytest.raises(ValidationFailed):
+                issue_for_line(line, quantity=Decimal(4), by=users["warehouse"], reference="SH-X", picks=picks)
+        moves = issue_for_line(line, quantity=Decimal(4), by=users["warehouse"], reference="SH-1")
+    assert [(m.batch.code, m.on_hand_delta) for m in moves] == [("NEW", -4)]
+    assert ledger_differences() == []
+
+
+def test_a_total_too_large_to_record_is_refused_and_changes_nothing(users):
+    product, warehouse = ProductFactory(), WarehouseFactory()
+    stock_receive(product=product, warehouse=warehouse, quantity="99999999999")
+    with pytest.raises(ValidationFailed):
+        stock_receive(product=product, warehouse=warehouse, quantity="1")
+    assert StockLevel.objects.get(product=product).on_hand == Decimal("99999999999")
+    assert ledger_differences() == []
+
+
+def test_the_sweep_fills_orders_a_lost_rebalance_left_waiting(users):
+    from inventory.tasks import stock_rebalance_sweep
+
+    product, warehouse = ProductFactory(), WarehouseFactory()
+    order = released_order(users, customer=CustomerFactory(owner=users["sales"]), lines=[(product, "3")])
+    # stock freed without the rebalance that should follow (the broker was down)
+    StockMove.objects.create(kind=MoveKind.RECEIPT, product=product, warehouse=warehouse, on_hand_delta=3)
+    StockLevel.objects.update_or_create(product=product, warehouse=warehouse, defaults={"on_hand": 3})
+    assert stock_rebalance_sweep.delay().get() == 1
+    assert order.lines.get().reserved_quantity == 3
+    assert stock_rebalance_sweep.delay().get() == 0
+
+
+def test_the_priority_refresh_keeps_a_planners_change_and_follows_the_due_date(users):
+    order = make_order(by=users["sales"], customer=CustomerFactory(owner=users["sales"], tier="B"),
+                       requested_date=_days(40))
+    services.order_reprioritise(order_id=order.pk, boost=800, reason="key project", by=users["planner"])
+    type(order).objects.filter(pk=order.pk).update(requested_date=_days(10))  # the date came nearer
+    assert services.orders_priority_refresh() == 1
+    order.refresh_from_db()
+    assert order.priority == 200 + 800 + 100
+
+
+def test_availability_counts_only_active_warehouses(users):
+    product = ProductFactory()
+    closed = WarehouseFactory(is_active=False)
+    stock_receive(product=product, warehouse=closed, quantity="10")
+    _order, check = _checked(users, customer=CustomerFactory(owner=users["sales"]), lines=[(product, "2")],
+                             requested_in=7)
+    assert check.result == "fail"

@@ -28,6 +28,7 @@ from orders import services
 from orders.models import OrderEvent, SalesOrder
 from tests.api import PROBLEM, assert_problem, client_for
 from tests.factories import CustomerFactory, ProductFactory, WarehouseFactory, make_order, order_in_state, stock
+from tests.pages import client_for as pages_client_for
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -489,3 +490,20 @@ def test_schema_documents_the_supply_endpoints_and_their_problems(users):
     for path in ("/api/v1/work-orders/{id}/block/", "/api/v1/supply-exceptions/{id}/resolve/",
                  "/api/v1/purchase-requisitions/", "/api/v1/suppliers/", "/api/v1/orders/{id}/priority/"):
         assert path in paths
+
+
+def test_purchase_prices_are_for_planners_not_the_warehouse(users):
+    supplier = Supplier.objects.create(code="SUP-P", name="Priced supplies")
+    product, warehouse = ProductFactory(standard_cost="12.34"), WarehouseFactory()
+    purchase_order = inventory.purchase_order_create(
+        supplier=supplier, warehouse=warehouse, expected_date=TODAY + datetime.timedelta(days=3), by=users["planner"],
+        lines=[{"product": product, "quantity": "5", "unit_price": "12.34"}])
+    planner = client_for(users["planner"]).get(f"/api/v1/purchase-orders/{purchase_order.pk}/").json()
+    assert (planner["total_amount"], planner["lines"][0]["unit_price"]) == ("61.70", "12.34")
+    warehouse_view = client_for(users["warehouse"]).get(f"/api/v1/purchase-orders/{purchase_order.pk}/").json()
+    assert "total_amount" not in warehouse_view
+    assert not {"unit_price", "line_total"} & set(warehouse_view["lines"][0])
+    page = pages_client_for(users["warehouse"]).get(f"/inventory/purchase-orders/{purchase_order.pk}/")
+    assert page.status_code == 200 and "12.34" not in page.content.decode()
+    assert "12.34" in pages_client_for(users["planner"]).get(
+        f"/inventory/purchase-orders/{purchase_order.pk}/").content.decode()

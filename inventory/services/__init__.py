@@ -12,24 +12,28 @@ from .allocation import (
 from .catalogue import product_create, product_update
 from .counts import count_cancel, count_confirm, count_create, count_enter, transfer_receive, transfer_send
 from .ledger import default_location, issue_for_line, ledger_differences, stock_adjust, stock_receive
-from .supply import (
-    PURCHASE_ORDER_STEPS,
+from .production import (
     WORK_ORDER_STEPS,
-    cancel_supply_for_order,
-    exception_resolve,
-    purchase_order_create,
-    purchase_order_delay,
-    purchase_order_receive,
-    purchase_order_transition,
-    raise_supply_for_line,
-    raise_supply_for_order,
-    requisition_cancel,
-    requisition_create,
-    supply_after_release,
     work_order_block,
     work_order_complete,
     work_order_create,
     work_order_transition,
+)
+from .purchasing import (
+    PURCHASE_ORDER_STEPS,
+    purchase_order_create,
+    purchase_order_delay,
+    purchase_order_receive,
+    purchase_order_transition,
+    requisition_cancel,
+    requisition_create,
+)
+from .supply import (
+    cancel_supply_for_order,
+    exception_resolve,
+    raise_supply_for_line,
+    raise_supply_for_order,
+    supply_after_release,
 )
 
 __all__ = [

@@ -37,13 +37,7 @@ from .ledger import (
     post,
     post_adjustment,
 )
-
-
-def _number(prefix: str) -> str:
-    from orders.services.core import next_document_number
-
-    return next_document_number(prefix)
-
+from .supply import document_number
 
 # --- transfers -------------------------------------------------------------------------------
 
@@ -76,9 +70,9 @@ def transfer_send(*, product: Product, from_location: Location, to_warehouse: Wa
             raise ValidationFailed(errors={"quantity": [
                 _("That would leave less than is reserved (%(reserved)s reserved in %(warehouse)s).")
                 % {"reserved": plain(source.reserved), "warehouse": from_location.warehouse.code}]})
-        transfer = Transfer.objects.create(number=_number("TR"), product=product, batch=batch, quantity=quantity,
-                                           from_location=from_location, to_warehouse=to_warehouse, note=note.strip(),
-                                           sent_by=by)
+        transfer = Transfer.objects.create(number=document_number("TR"), product=product, batch=batch,
+                                           quantity=quantity, from_location=from_location, to_warehouse=to_warehouse,
+                                           note=note.strip(), sent_by=by)
         fields = {"reference": transfer.number, "source_type": "transfer", "source_id": transfer.pk}
         post(source, kind=MoveKind.TRANSFER_OUT, by=by, on_hand=-quantity, location=from_location, batch=batch,
              **fields)
@@ -133,7 +127,7 @@ def count_create(*, location: Location, by: Any) -> CycleCount:
 
 def _create_count(location: Location, by: Any) -> CycleCount:
     """The sheet and its lines. Must run inside a transaction."""
-    count = CycleCount.objects.create(number=_number("CC"), location=location, created_by=by)
+    count = CycleCount.objects.create(number=document_number("CC"), location=location, created_by=by)
     CycleCountLine.objects.bulk_create([
         CycleCountLine(count=count, product_id=quant.product_id, batch_id=quant.batch_id, expected=quant.on_hand)
         for quant in StockQuant.objects.filter(location=location, on_hand__gt=0).order_by("product_id", "pk")])

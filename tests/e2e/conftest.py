@@ -47,3 +47,23 @@ def browser(monkeypatch):
             # Queries made while Playwright's loop runs get their own connection, which
             # the database teardown would otherwise find still open.
             connections.close_all()
+
+
+def log_in_as(browser, live_server, user, *, label: str):
+    """A new browser context (en-US, 1280×900) logged in as `user` through the login page.
+    What goes wrong in the browser (console errors, page errors, HTTP errors) is printed,
+    so it shows in the failure report, tagged with `label`."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(STEP_TIMEOUT_MS)
+    page = context.new_page()
+    page.on("console", lambda msg: print(f"[{label} console {msg.type}] {msg.text}"))
+    page.on("pageerror", lambda error: print(f"[{label} page error] {error}"))
+    page.on("response", lambda r: r.status >= 400 and print(f"[{label}] HTTP {r.status} {r.url}"))
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_contain_text("Welcome")
+    return page

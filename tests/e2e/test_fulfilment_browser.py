@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 from inventory.models import SupplyException, WorkOrder, WorkOrderState
 from inventory.services import rebalance
 from orders.models import OrderState
-from tests.e2e.conftest import PASSWORD, STEP_TIMEOUT_MS, artifacts_dir
+from tests.e2e.conftest import STEP_TIMEOUT_MS, artifacts_dir, log_in_as
 from tests.factories import CustomerFactory, ProductFactory, WarehouseFactory, released_order, stock
 
 SCREENSHOTS = ("planner_exceptions_board.png", "planner_work_order.png", "sales_order_exception.png")
@@ -49,19 +49,7 @@ def test_planner_blocks_and_completes_a_work_order_and_sales_sees_the_moved_prom
         (artifacts / name).unlink(missing_ok=True)
 
     def log_in(role: str):
-        context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(STEP_TIMEOUT_MS)
-        page = context.new_page()
-        # shown with the failure report: what the browser saw go wrong
-        page.on("console", lambda msg: print(f"[{role} console {msg.type}] {msg.text}"))
-        page.on("pageerror", lambda error: print(f"[{role} page error] {error}"))
-        page.on("response", lambda r: r.status >= 400 and print(f"[{role}] HTTP {r.status} {r.url}"))
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("#id_username", users[role].username)
-        page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
-        expect(page.locator("h1")).to_contain_text("Welcome")
-        return page
+        return log_in_as(browser, live_server, users[role], label=role)
 
     def shot(page, name: str):
         path = artifacts / name

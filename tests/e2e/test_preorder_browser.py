@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from customers.models import Contact
 from orders.models import Contract, ContractState, OrderState, Quotation, QuotationState, SalesOrder
-from tests.e2e.conftest import PASSWORD, STEP_TIMEOUT_MS, artifacts_dir
+from tests.e2e.conftest import STEP_TIMEOUT_MS, artifacts_dir, log_in_as
 from tests.factories import CustomerFactory, ProductFactory
 
 
@@ -44,19 +44,7 @@ def test_inquiry_to_signed_contract_in_the_browser(transactional_db, users, cont
     artifacts = artifacts_dir()
 
     def log_in(role: str):
-        context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(STEP_TIMEOUT_MS)
-        page = context.new_page()
-        # shown with the failure report: what the browser saw go wrong
-        page.on("console", lambda msg: print(f"[{role} console {msg.type}] {msg.text}"))
-        page.on("pageerror", lambda error: print(f"[{role} page error] {error}"))
-        page.on("response", lambda r: r.status >= 400 and print(f"[{role}] HTTP {r.status} {r.url}"))
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("#id_username", users[role].username)
-        page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
-        expect(page.locator("h1")).to_contain_text("Welcome")
-        return page
+        return log_in_as(browser, live_server, users[role], label=role)
 
     def shot(page, name: str) -> Path:
         path = artifacts / name

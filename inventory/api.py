@@ -4,9 +4,6 @@ permission of service-checked writes, problem details in the schema, references.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +15,7 @@ from rest_framework import mixins, serializers, viewsets
 
 from oms.api import ProblemSerializer, ServiceWriteMixin
 from oms.api import problems as _problems
-from oms.errors import PROBLEM_CONTENT_TYPE, NotFound, ValidationFailed
+from oms.errors import PROBLEM_CONTENT_TYPE, NotFound
 from oms.permissions import ModelRolePermission
 
 from . import selectors, services
@@ -161,20 +158,6 @@ def problems(*codes: int) -> dict:
             TransitionProblemSerializer,
             description=_("Not possible in the current state: `state` and `allowed_transitions` say why."))
     return responses
-
-
-_INDEXED = re.compile(r"\[(\d+)\]")
-
-
-@contextmanager
-def dotted_errors() -> Iterator[None]:
-    """Services name nested fields `receipts[0].quantity`; the API names them with dots
-    everywhere (`receipts.0.quantity`), as DRF's own validation does."""
-    try:
-        yield
-    except ValidationFailed as exc:
-        exc.errors = {_INDEXED.sub(r".\1", name): messages for name, messages in exc.errors.items()}
-        raise
 
 
 class ProductInputSerializer(serializers.Serializer):

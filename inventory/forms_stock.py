@@ -201,7 +201,7 @@ class CountEntryForm(forms.Form):
             self.fields[f"extra-{index}-batch"] = forms.CharField(label=_("Batch"), required=False, max_length=64)
             self.fields[f"extra-{index}-counted"] = _quantity(_("Counted"), required=False)
         self.extra_rows = extra_rows
-        #: the service's extra[i] is the form's row extra_index[i]
+        #: the service's extra.i is the form's row extra_index[i]
         self.extra_index: list[int] = []
 
     def extra_fields(self) -> list[tuple[forms.BoundField, forms.BoundField, forms.BoundField]]:
@@ -237,12 +237,13 @@ class CountEntryForm(forms.Form):
         return {line.pk: self.cleaned_data.get(f"line_{line.pk}", "") for line in self.lines}
 
     def service_field(self, key: str) -> str | None:
-        """The form field a count_enter error names: `line_<id>` as is, `extra[i].x` on the
+        """The form field a count_enter error names: `line_<id>` as is, `extra.i.x` on the
         i-th row given to the service."""
         if key in self.fields:
             return key
-        if key.startswith("extra[") and "]." in key:
-            position, _sep, name = key[len("extra["):].partition("].")
+        parts = key.split(".")
+        if len(parts) == 3 and parts[0] == "extra":
+            position, name = parts[1], parts[2]
             if position.isdigit() and int(position) < len(self.extra_index):
                 field = f"extra-{self.extra_index[int(position)]}-{'sku' if name == 'product' else name}"
                 return field if field in self.fields else None

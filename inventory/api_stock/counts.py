@@ -22,7 +22,6 @@ from ..api import (
     WarehouseRefSerializer,
     batch_of,
     caller,
-    dotted_errors,
     location_field,
     path_id,
     problems,
@@ -161,10 +160,9 @@ class CycleCountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         data = serializer.validated_data
         position = {row["id"]: index for index, row in enumerate(data["lines"])}
         try:
-            with dotted_errors():
-                services.count_enter(count_id=path_id(pk), by=request.user,
-                                     counted={row["id"]: row["counted"] for row in data["lines"]},
-                                     extra=data["extra"])
+            services.count_enter(count_id=path_id(pk), by=request.user,
+                                 counted={row["id"]: row["counted"] for row in data["lines"]},
+                                 extra=data["extra"])
         except ValidationFailed as exc:
             exc.errors = _count_errors(exc.errors, position)
             raise

@@ -22,7 +22,6 @@ from ..api import (
     ViewThenServiceChecks,
     WarehouseRefSerializer,
     caller,
-    dotted_errors,
     location_field,
     path_id,
     problems,
@@ -208,11 +207,10 @@ class PurchaseOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         serializer = PurchaseOrderCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        with dotted_errors():
-            purchase_order = services.purchase_order_create(
-                by=request.user, supplier=data["supplier"], warehouse=data["warehouse"],
-                expected_date=data["expected_date"], requisition_ids=data["requisitions"], lines=data["lines"],
-                notes=data["notes"])
+        purchase_order = services.purchase_order_create(
+            by=request.user, supplier=data["supplier"], warehouse=data["warehouse"],
+            expected_date=data["expected_date"], requisition_ids=data["requisitions"], lines=data["lines"],
+            notes=data["notes"])
         return self._render(purchase_order.pk, status.HTTP_201_CREATED)
 
     @extend_schema(request=PurchaseOrderTransitionSerializer, parameters=[STEP_PARAMETER],
@@ -241,8 +239,7 @@ class PurchaseOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         receipts = [{"line_id": row["line"], "quantity": row["quantity"], "rejected": row["rejected"],
                      "batch_code": row["batch"], "expires_on": row["expires_on"], "location": row["location"]}
                     for row in serializer.validated_data["receipts"]]
-        with dotted_errors():
-            services.purchase_order_receive(purchase_order_id=path_id(pk), receipts=receipts, by=request.user)
+        services.purchase_order_receive(purchase_order_id=path_id(pk), receipts=receipts, by=request.user)
         return self._render(path_id(pk))
 
     @extend_schema(request=PurchaseOrderDelaySerializer,

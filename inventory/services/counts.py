@@ -171,14 +171,14 @@ def count_enter(*, count_id: int, counted: dict[int, Any], by: Any,
         for index, row in enumerate(extra or []):
             product, batch = row.get("product"), row.get("batch")
             if not isinstance(product, Product):
-                errors.setdefault(f"extra[{index}].product", []).append(_("Choose a product."))
+                errors.setdefault(f"extra.{index}.product", []).append(_("Choose a product."))
                 continue
             if any(line.product_id == product.pk and line.batch_id == (batch.pk if batch else None)
                    for line in lines + new_lines):
-                errors.setdefault(f"extra[{index}].product", []).append(_("Already on the sheet."))
+                errors.setdefault(f"extra.{index}.product", []).append(_("Already on the sheet."))
                 continue
             try:
-                quantity = check_quantity(row.get("counted"), f"extra[{index}].counted", allow_zero=True)
+                quantity = check_quantity(row.get("counted"), f"extra.{index}.counted", allow_zero=True)
             except ValidationFailed as exc:
                 for name, messages in exc.errors.items():
                     errors.setdefault(name, []).extend(messages)

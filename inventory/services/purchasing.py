@@ -89,14 +89,14 @@ def purchase_order_create(*, supplier: Supplier, warehouse: Warehouse, expected_
             price = check_quantity(line.get("unit_price") or 0, "unit_price", allow_zero=True)
         except ValidationFailed as exc:
             for field_name, messages in exc.errors.items():
-                errors.setdefault(f"lines[{index}].{field_name}", []).extend(messages)
+                errors.setdefault(f"lines.{index}.{field_name}", []).extend(messages)
             continue
         product = line.get("product")
         if not isinstance(product, Product):
-            errors.setdefault(f"lines[{index}].product", []).append(_("Choose a product."))
+            errors.setdefault(f"lines.{index}.product", []).append(_("Choose a product."))
             continue
         if product.pk in wanted:
-            errors.setdefault(f"lines[{index}].product", []).append(
+            errors.setdefault(f"lines.{index}.product", []).append(
                 _("%(sku)s is already on another line: give the whole quantity on one line.") % {"sku": product.sku})
             continue
         entry = wanted.setdefault(product.pk, {"product": product, "quantity": Decimal(0), "unit_price": price,
@@ -208,7 +208,7 @@ def purchase_order_receive(*, purchase_order_id: int, receipts: list[dict], by: 
                     raise ValidationFailed(errors={"batch": [_("This product is batch tracked: name the batch.")]})
             except ValidationFailed as exc:
                 for field_name, messages in exc.errors.items():
-                    errors.setdefault(f"receipts[{index}].{field_name}", []).extend(messages)
+                    errors.setdefault(f"receipts.{index}.{field_name}", []).extend(messages)
                 continue
             line.received_quantity += arrived - refused
             line.rejected_quantity += refused

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
@@ -55,30 +52,6 @@ def raise_refusal(exc: ApplicationError) -> None:
         raise Http404(exc.message) from None
     if exc.status == 403:
         raise PermissionDenied(exc.message) from None
-
-
-ROW_KEY = re.compile(r"(\w+)\[(\d+)\]\.(\w+)")
-
-
-def apply_errors(exc: ApplicationError, *, form: Any = None, rows: list | None = None, rows_key: str = "",
-                 field_map: dict[str, str] | None = None) -> list[str]:
-    """Put a service's field errors next to their fields: `<rows_key>[i].<field>` on the
-    i-th row form, other names on `form`. Returns what no field could take."""
-    leftover: list[str] = []
-    field_map = field_map or {}
-    for key, errors in exc.errors.items():
-        target, name = form, field_map.get(key, key)
-        match = ROW_KEY.fullmatch(key)
-        if match and rows is not None and match[1] == rows_key and int(match[2]) < len(rows):
-            target, name = rows[int(match[2])], field_map.get(match[3], match[3])
-        if target is not None and name in target.fields:
-            for error in errors:
-                target.add_error(name, error)
-        else:
-            leftover.extend(errors)
-    if not exc.errors:
-        leftover.append(exc.message)
-    return leftover
 
 
 def back_to(request: HttpRequest, default: str) -> HttpResponse:

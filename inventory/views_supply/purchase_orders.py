@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from django_fsm import can_proceed
 
 from oms.errors import ApplicationError
+from orders.forms_preorder import apply_service_errors
 
 from .. import selectors, services
 from ..forms_supply import (
@@ -33,7 +34,6 @@ from .common import (
     RECEIVE,
     STEP_LABELS,
     active,
-    apply_errors,
     locations_of,
     page_of,
     query_without,
@@ -134,7 +134,7 @@ def purchase_order_step_page(request: HttpRequest, pk: int, name: str) -> HttpRe
                                                   supplier_reference=data.get("supplier_reference", ""))
     except ApplicationError as exc:
         raise_refusal(exc)
-        errors = apply_errors(exc, form=form)
+        errors = apply_service_errors(exc, form=form)
         return _purchase_order_page(request, purchase_order, forms={name: form}, errors=errors, status=exc.status)
     return _purchase_order_done(request, pk, _("%(number)s: %(step)s. It is now %(state)s.") % {
         "number": done.number, "step": STEP_LABELS[name], "state": done.get_state_display()})
@@ -152,7 +152,7 @@ def purchase_order_delay_page(request: HttpRequest, pk: int) -> HttpResponse:
             exception = services.purchase_order_delay(purchase_order_id=pk, by=request.user, **form.cleaned_data)
         except ApplicationError as exc:
             raise_refusal(exc)
-            errors, status = apply_errors(exc, form=form), exc.status
+            errors, status = apply_service_errors(exc, form=form), exc.status
         else:
             return _purchase_order_done(request, pk, _(
                 "%(number)s now expected %(date)s. Sales orders affected: %(count)s.") % {
@@ -179,7 +179,7 @@ def purchase_order_receive_page(request: HttpRequest, pk: int) -> HttpResponse:
                     {"line_id": form.line.pk, **form.receipt()} for form in arrived])
             except ApplicationError as exc:
                 raise_refusal(exc)
-                errors, status = apply_errors(exc, rows=arrived, rows_key="receipts"), exc.status
+                errors, status = apply_service_errors(exc, rows=arrived, rows_key="receipts"), exc.status
             else:
                 return _purchase_order_done(request, pk, _("Receipt recorded against %(number)s.") % {
                     "number": purchase_order.number})
@@ -249,7 +249,7 @@ def purchase_order_new_page(request: HttpRequest) -> HttpResponse:
                     lines=lines, requisition_ids=chosen["requisitions"], notes=chosen["notes"])
             except ApplicationError as exc:
                 raise_refusal(exc)
-                errors, status = apply_errors(exc, form=form, rows=rows, rows_key="lines"), exc.status
+                errors, status = apply_service_errors(exc, form=form, rows=rows, rows_key="lines"), exc.status
             else:
                 return _purchase_order_done(request, purchase_order.pk, _(
                     "Purchase order %(number)s created as a draft: check it, then send it to the supplier.") % {

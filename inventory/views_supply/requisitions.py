@@ -13,11 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from oms.errors import ApplicationError
+from orders.forms_preorder import apply_service_errors
 
 from .. import selectors, services
 from ..forms_supply import RequisitionFilterForm, RequisitionForm
 from ..models import RequisitionState, SupplyType
-from .common import PLAN, active, apply_errors, back_to, page_of, query_without, raise_refusal, require
+from .common import PLAN, active, back_to, page_of, query_without, raise_refusal, require
 
 
 def _requisition_page(request: HttpRequest, *, form: RequisitionForm | None = None, errors: list[str] | None = None,
@@ -66,7 +67,7 @@ def requisition_new_page(request: HttpRequest) -> HttpResponse:
                                                       note=data["note"], by=request.user)
         except ApplicationError as exc:
             raise_refusal(exc)
-            errors, status = apply_errors(exc, form=form), exc.status
+            errors, status = apply_service_errors(exc, form=form), exc.status
         else:
             messages.success(request, _("Requisition %(number)s raised.") % {"number": requisition.number})
             return redirect("inventory:requisition_list")

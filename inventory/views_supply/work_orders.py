@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from django_fsm import can_proceed
 
 from oms.errors import ApplicationError
+from orders.forms_preorder import apply_service_errors
 
 from .. import selectors, services
 from ..forms_supply import BlockForm, CompleteForm, ReasonForm, WorkOrderFilterForm, WorkOrderForm
@@ -22,7 +23,6 @@ from .common import (
     PLAN,
     STEP_LABELS,
     active,
-    apply_errors,
     locations_of,
     page_of,
     query_without,
@@ -110,7 +110,7 @@ def work_order_step_page(request: HttpRequest, pk: int, name: str) -> HttpRespon
                                               reason=form.cleaned_data["reason"] if form else "")
     except ApplicationError as exc:
         raise_refusal(exc)
-        errors = apply_errors(exc, form=form)
+        errors = apply_service_errors(exc, form=form)
         return _work_order_page(request, work_order, forms={"cancel": form}, errors=errors, status=exc.status)
     return _work_order_done(request, done, _("%(number)s: %(step)s. It is now %(state)s.") % {
         "number": done.number, "step": STEP_LABELS[name], "state": done.get_state_display()})
@@ -130,7 +130,7 @@ def work_order_block_page(request: HttpRequest, pk: int) -> HttpResponse:
                                                   new_due_date=data["new_due_date"], by=request.user)
         except ApplicationError as exc:
             raise_refusal(exc)
-            errors, status = apply_errors(exc, form=form), exc.status
+            errors, status = apply_service_errors(exc, form=form), exc.status
         else:
             count = exception.affected_orders.count()
             return _work_order_done(request, work_order, _(
@@ -151,7 +151,7 @@ def work_order_complete_page(request: HttpRequest, pk: int) -> HttpResponse:
             done = services.work_order_complete(work_order_id=pk, by=request.user, **form.receipt())
         except ApplicationError as exc:
             raise_refusal(exc)
-            errors, status = apply_errors(exc, form=form), exc.status
+            errors, status = apply_service_errors(exc, form=form), exc.status
         else:
             return _work_order_done(request, done, _("%(number)s is done: %(accepted)s accepted into stock.") % {
                 "number": done.number, "accepted": done.completed_quantity.normalize()})
@@ -176,7 +176,7 @@ def work_order_new_page(request: HttpRequest) -> HttpResponse:
                                                         notes=data["notes"], by=request.user)
             except ApplicationError as exc:
                 raise_refusal(exc)
-                errors, status = apply_errors(exc, form=form), exc.status
+                errors, status = apply_service_errors(exc, form=form), exc.status
             else:
                 return _work_order_done(request, work_order, _("Work order %(number)s planned.") % {
                     "number": work_order.number})

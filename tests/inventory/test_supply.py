@@ -183,7 +183,7 @@ def test_a_purchase_order_receipt_with_part_rejected_at_inspection(users, suppli
     with pytest.raises(ValidationFailed) as refused:
         purchase_order_receive(purchase_order_id=purchase_order.pk, by=users["warehouse"],
                                receipts=[{"line_id": line.pk, "quantity": "13"}])
-    assert "receipts[0].quantity" in refused.value.errors
+    assert "receipts.0.quantity" in refused.value.errors
     purchase_order = purchase_order_receive(purchase_order_id=purchase_order.pk, by=users["warehouse"], receipts=[
         {"line_id": line.pk, "quantity": "10", "rejected": "3"}])
     line.refresh_from_db()
@@ -462,7 +462,7 @@ def test_a_purchase_order_refuses_the_same_product_on_two_lines_and_a_batch_with
         purchase_order_create(supplier=supplier, warehouse=warehouse, expected_date=_days(3), by=users["planner"],
                               lines=[{"product": product, "quantity": "2", "unit_price": "1"},
                                      {"product": product, "quantity": "3", "unit_price": "2"}])
-    assert list(refused.value.errors) == ["lines[1].product"]
+    assert list(refused.value.errors) == ["lines.1.product"]
     stock_receive(product=product, warehouse=warehouse, quantity="1", batch_code="B-1", expires_on=_days(30))
     with pytest.raises(ValidationFailed) as refused:
         stock_receive(product=product, warehouse=warehouse, quantity="1", batch_code="B-1",

@@ -9,6 +9,8 @@ from django import forms
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
+from oms.money import plain
+
 from .models import Batch, CycleCountLine, Location, MoveKind, Product, Warehouse
 
 QUANTITY_MAX_LENGTH = 32
@@ -193,7 +195,7 @@ class CountEntryForm(forms.Form):
             self.fields[f"line_{line.pk}"] = _quantity(_("Counted"), required=False, attrs={
                 "required": True, "aria-label": _("Counted quantity of %(sku)s") % {"sku": line.product.sku}})
             if line.counted is not None:
-                self.initial.setdefault(f"line_{line.pk}", _plain(line.counted))
+                self.initial.setdefault(f"line_{line.pk}", plain(line.counted))
         for index in range(extra_rows):
             self.fields[f"extra-{index}-sku"] = forms.CharField(
                 label=_("SKU"), required=False, max_length=64, widget=forms.TextInput(attrs={
@@ -248,8 +250,3 @@ class CountEntryForm(forms.Form):
                 field = f"extra-{self.extra_index[int(position)]}-{'sku' if name == 'product' else name}"
                 return field if field in self.fields else None
         return None
-
-
-def _plain(value: Any) -> str:
-    """12.000 → "12", 2.500 → "2.5" for inputs."""
-    return format(value.normalize(), "f")

@@ -19,11 +19,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from oms.errors import ApplicationError
+from oms.money import plain
+from oms.navigation import redirect_back
 from orders.forms_preorder import apply_service_errors
 
 from . import selectors, selectors_stock, services
@@ -54,11 +55,6 @@ def _query_without_page(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-def _qty(value: Decimal) -> str:
-    """A quantity for a message: 12.000 → 12."""
-    return format(Decimal(value).normalize(), "f")
-
-
 def _refusal_text(exc: ApplicationError) -> str:
     """A service's refusal as one sentence for a page message."""
     if not exc.errors:
@@ -66,15 +62,6 @@ def _refusal_text(exc: ApplicationError) -> str:
     parts = [] if exc.message == str(exc.default_message) else [exc.message]
     parts += [" ".join(msgs) for msgs in exc.errors.values()]
     return " ".join(parts)
-
-
-def _back(request: HttpRequest, default: str) -> HttpResponse:
-    """To the page the button was on (`next`, when it is one of this site's paths), else `default`."""
-    target = request.POST.get("next", "")
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
-    return redirect(default)
 
 
 # --- stock by product and warehouse ----------------------------------------------------------------
@@ -165,10 +152,10 @@ def stock_receive_page(request: HttpRequest, product_id: int) -> HttpResponse:
         errors = apply_service_errors(exc, form=form, field_map=ReceiveForm.FIELD_MAP)
         return _product_page(request, product, forms={"receive": form}, errors=errors, status=exc.status)
     text = _("Received %(quantity)s of %(sku)s into %(location)s.") % {
-        "quantity": _qty(move.on_hand_delta), "sku": product.sku, "location": move.location}
+        "quantity": plain(move.on_hand_delta), "sku": product.sku, "location": move.location}
     if move.rejected_quantity:
         text += " " + _("%(rejected)s rejected at inspection (not stocked).") % {
-            "rejected": _qty(move.rejected_quantity)}
+            "rejected": plain(move.rejected_quantity)}
     messages.success(request, text)
     return redirect("inventory:stock_product", product_id=product.pk)
 
@@ -191,7 +178,7 @@ def stock_adjust_page(request: HttpRequest, product_id: int) -> HttpResponse:
         return _product_page(request, product, forms={"adjust": form}, errors=errors, status=exc.status)
     messages.success(request, _("Adjusted %(sku)s at %(location)s by %(change)s.") % {
         "sku": product.sku, "location": move.location,
-        "change": f"{'+' if move.on_hand_delta > 0 else ''}{_qty(move.on_hand_delta)}"})
+        "change": f"{'+' if move.on_hand_delta > 0 else ''}{plain(move.on_hand_delta)}"})
     return redirect("inventory:stock_product", product_id=product.pk)
 
 
@@ -257,7 +244,7 @@ def transfer_new_page(request: HttpRequest) -> HttpResponse:
         return _transfer_form_page(request, form, product=product, errors=errors, status=exc.status)
     messages.success(request, _("%(number)s sent: %(quantity)s of %(sku)s from %(from)s to %(to)s, in transit "
                                 "until it is received.") % {
-        "number": transfer.number, "quantity": _qty(transfer.quantity), "sku": product.sku,
+        "number": transfer.number, "quantity": plain(transfer.quantity), "sku": product.sku,
         "from": transfer.from_location, "to": transfer.to_warehouse.code})
     return redirect("inventory:transfer_list")
 
@@ -269,7 +256,7 @@ def transfer_receive_page(request: HttpRequest, pk: int) -> HttpResponse:
     form = TransferReceiveForm(request.POST, locations=selectors_stock.active_locations())
     if not form.is_valid():
         messages.error(request, _("Choose a location of the receiving warehouse."))
-        return _back(request, reverse("inventory:transfer_list"))
+        return redirect_back(request, reverse("inventory:transfer_list"))
     try:
         transfer = services.transfer_receive(transfer_id=pk, location=form.cleaned_data["location"], by=request.user)
     except ApplicationError as exc:
@@ -279,7 +266,7 @@ def transfer_receive_page(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("%(number)s received into %(location)s.") % {
             "number": transfer.number, "location": transfer.to_location})
-    return _back(request, reverse("inventory:transfer_list"))
+    return redirect_back(request, reverse("inventory:transfer_list"))
 
 
 # --- cycle counts ----------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 
 from oms.errors import ValidationFailed
-from oms.money import quantize
+from oms.money import plain, quantize
 
 from .models import CarrierService
 
@@ -155,10 +155,6 @@ def _validate(*, weight_kg: Decimal, volume_m3: Decimal, ship_date: datetime.dat
     return amounts["weight_kg"], amounts["volume_m3"]
 
 
-def _number(value: Decimal) -> str:
-    """120.000 → "120", 0.50 → "0.5": weights read as people write them."""
-    return format(value.normalize(), "f")
-
 
 def _exclusion_reasons(option: CarrierOption, *, weight_kg: Decimal, fragile: bool, region: str, country: str,
                        required_date: datetime.date | None) -> list[ExclusionReason]:
@@ -167,7 +163,7 @@ def _exclusion_reasons(option: CarrierOption, *, weight_kg: Decimal, fragile: bo
     if service.max_weight_kg is not None and weight_kg > service.max_weight_kg:
         reasons.append(ExclusionReason("too_heavy", _(
             "The shipment weighs %(weight)s kg, this service takes at most %(maximum)s kg."
-        ) % {"weight": _number(weight_kg), "maximum": _number(service.max_weight_kg)}))
+        ) % {"weight": plain(weight_kg), "maximum": plain(service.max_weight_kg)}))
     if fragile and not service.fragile_allowed:
         reasons.append(ExclusionReason("fragile_not_allowed", _(
             "The shipment is fragile and this service does not take fragile goods.")))

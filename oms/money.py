@@ -29,3 +29,8 @@ class PaymentTerms(models.TextChoices):
     NET30 = "net30", _("Net 30 days")
     NET60 = "net60", _("Net 60 days")
     NET90 = "net90", _("Net 90 days")
+
+
+def plain(number: Decimal) -> str:
+    """A quantity for messages and form inputs: 10, 2.5 (never 1E+1 or 2.500)."""
+    return f"{Decimal(number).normalize():f}"

@@ -8,6 +8,8 @@ from django.core.mail import EmailMessage
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from oms.money import plain
+
 from .models import Attachment, Quotation
 
 
@@ -82,7 +84,7 @@ def order_confirmation(order_id: int) -> bool:
         rows = "\n".join(
             _("%(line)s. %(sku)s %(name)s: %(quantity)s, promised for %(date)s") % {
                 "line": line.line_no, "sku": line.product.sku, "name": line.product.name,
-                "quantity": f"{line.quantity.normalize():f}",
+                "quantity": plain(line.quantity),
                 "date": line.promise_date.isoformat() if line.promise_date else _("to be confirmed")}
             for line in lines)
         body = _(
@@ -113,7 +115,7 @@ def promise_dates_changed(order_id: int, reason: str) -> bool:
         subject = _("New promise dates for order %(number)s") % {"number": order.number}
         rows = "\n".join(
             _("%(line)s. %(sku)s: %(quantity)s, promised for %(date)s") % {
-                "line": line.line_no, "sku": line.product.sku, "quantity": f"{line.quantity.normalize():f}",
+                "line": line.line_no, "sku": line.product.sku, "quantity": plain(line.quantity),
                 "date": line.promise_date.isoformat() if line.promise_date else _("to be confirmed")}
             for line in lines)
         body = _("The promise dates of order %(number)s for %(customer)s changed.\n\nWhy: %(reason)s\n\n"

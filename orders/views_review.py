@@ -19,15 +19,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from oms.errors import ApplicationError
+from oms.navigation import redirect_back
 
 from . import selectors, services
 from .forms import TransitionForm
@@ -241,11 +241,7 @@ def approval_queue_page(request: HttpRequest) -> HttpResponse:
 def redirect_after_action(request: HttpRequest, pk: int) -> HttpResponse:
     """Back to the page the button was on: the path in `next` (the approval queue, with its
     page) when it is one of this site's, else the order."""
-    target = request.POST.get("next", "")
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
-    return redirect("orders:detail", pk=pk)
+    return redirect_back(request, reverse("orders:detail", args=[pk]))
 
 
 def _refused(request: HttpRequest, exc: ApplicationError, pk: int) -> HttpResponse:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from oms.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from oms.money import plain
 from oms.services import require_perm
 
 from ..models import (
@@ -33,7 +34,6 @@ from .ledger import (
     default_location,
     lock_level,
     lock_levels,
-    plain,
     post,
     post_adjustment,
 )

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from oms.errors import ValidationFailed
+from oms.money import plain
 from oms.services import require_perm
 
 from ..models import (
@@ -29,11 +30,6 @@ from ..models import (
     StockQuant,
     Warehouse,
 )
-
-
-def plain(quantity: Decimal) -> str:
-    """A quantity for messages: 10, 2.5 (never 1E+1 or 2.500)."""
-    return f"{quantity.normalize():f}"
 
 
 def check_quantity(value: Any, field: str, *, allow_zero: bool = False) -> Decimal:

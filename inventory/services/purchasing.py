@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from oms.errors import NotFound, TransitionNotAllowed, ValidationFailed
+from oms.money import plain
 from oms.services import require_perm
 
 from ..models import (
@@ -29,7 +30,7 @@ from ..models import (
     Warehouse,
 )
 from .allocation import rebalance
-from .ledger import check_location, check_quantity, check_receipt, lock_levels, plain, post_receipt, receipt_batch
+from .ledger import check_location, check_quantity, check_receipt, lock_levels, post_receipt, receipt_batch
 from .supply import PLAN, check_date, document_number, refuse, run_step
 
 # --- requisitions ----------------------------------------------------------------------------

@@ -15,10 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from oms.errors import ApplicationError
+from oms.navigation import redirect_back
 
 from .. import selectors, services
 from ..models import SupplyException
-from .common import PLAN, back_to, page_of, query_without, raise_refusal, require
+from .common import PLAN, page_of, query_without, raise_refusal, require
 
 
 def _document_url(exception: SupplyException) -> str:
@@ -84,7 +85,7 @@ def exception_resolve_page(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("%(exception)s: resolved.") % {"exception": exception})
-    return back_to(request, reverse("inventory:exceptions_board"))
+    return redirect_back(request, reverse("inventory:exceptions_board"))
 
 
 @login_required
@@ -104,4 +105,4 @@ def waiting_line_raise_supply_page(request: HttpRequest, line_id: int) -> HttpRe
         if raised["requisitions"]:
             messages.success(request, _(
                 "A purchase requisition was raised for what the line still waits for: put it on a purchase order."))
-    return back_to(request, reverse("inventory:exceptions_board"))
+    return redirect_back(request, reverse("inventory:exceptions_board"))

@@ -5,9 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy
 
 from oms.errors import ApplicationError
@@ -52,15 +50,6 @@ def raise_refusal(exc: ApplicationError) -> None:
         raise Http404(exc.message) from None
     if exc.status == 403:
         raise PermissionDenied(exc.message) from None
-
-
-def back_to(request: HttpRequest, default: str) -> HttpResponse:
-    """To the page the button was on (`next`, when it is one of this site's), else `default`."""
-    target = request.POST.get("next", "")
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
-    return redirect(default)
 
 
 def active(items: QuerySet) -> list:

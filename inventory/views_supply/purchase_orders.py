@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_fsm import can_proceed
@@ -156,7 +157,7 @@ def purchase_order_delay_page(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             return _purchase_order_done(request, pk, _(
                 "%(number)s now expected %(date)s. Sales orders affected: %(count)s.") % {
-                "number": purchase_order.number, "date": exception.new_date.isoformat(),
+                "number": purchase_order.number, "date": date_format(exception.new_date, "DATE_FORMAT"),
                 "count": exception.affected_orders.count()})
     return _purchase_order_page(request, purchase_order, forms={"delay": form}, errors=errors, status=status)
 

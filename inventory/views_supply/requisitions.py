@@ -13,12 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from oms.errors import ApplicationError
+from oms.navigation import redirect_back
 from orders.forms_preorder import apply_service_errors
 
 from .. import selectors, services
 from ..forms_supply import RequisitionFilterForm, RequisitionForm
 from ..models import RequisitionState, SupplyType
-from .common import PLAN, active, back_to, page_of, query_without, raise_refusal, require
+from .common import PLAN, active, page_of, query_without, raise_refusal, require
 
 
 def _requisition_page(request: HttpRequest, *, form: RequisitionForm | None = None, errors: list[str] | None = None,
@@ -86,4 +87,4 @@ def requisition_cancel_page(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Requisition %(number)s cancelled.") % {"number": requisition.number})
-    return back_to(request, reverse("inventory:requisition_list"))
+    return redirect_back(request, reverse("inventory:requisition_list"))

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from django_fsm import can_proceed
 
 from oms.errors import ApplicationError
+from oms.money import plain
 from orders.forms_preorder import apply_service_errors
 
 from .. import selectors, services
@@ -78,7 +79,7 @@ def _work_order_page(request: HttpRequest, work_order: WorkOrder, *, forms: dict
             context["block_form"] = forms.get("block") or BlockForm()
         if can_proceed(work_order.complete):
             context["complete_form"] = forms.get("complete") or CompleteForm(
-                locations=locations_of(work_order.warehouse_id), initial={"quantity": work_order.quantity.normalize()})
+                locations=locations_of(work_order.warehouse_id), initial={"quantity": plain(work_order.quantity)})
         if can_proceed(work_order.cancel):
             context["cancel_form"] = forms.get("cancel") or ReasonForm()
     return render(request, "inventory/supply/work_order_detail.html", context, status=status)
@@ -154,7 +155,7 @@ def work_order_complete_page(request: HttpRequest, pk: int) -> HttpResponse:
             errors, status = apply_service_errors(exc, form=form), exc.status
         else:
             return _work_order_done(request, done, _("%(number)s is done: %(accepted)s accepted into stock.") % {
-                "number": done.number, "accepted": done.completed_quantity.normalize()})
+                "number": done.number, "accepted": plain(done.completed_quantity)})
     return _work_order_page(request, work_order, forms={"complete": form}, errors=errors, status=status)
 
 

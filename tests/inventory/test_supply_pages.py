@@ -728,3 +728,14 @@ def test_the_lists_filter_by_state_and_supplier(users, supplier):
     planner.post(f"{WORK_ORDERS}{released.pk}/release/")
     page = html(planner.get(WORK_ORDERS, {"state": "released"}))
     assert f'data-work-order="{released.pk}"' in page and f'data-work-order="{planned.pk}"' not in page
+
+
+def test_quantities_show_plainly_in_the_completion_form_and_its_message(users):
+    _order, work_order = waiting_for_production(users, quantity="11", on_hand="1")
+    for step in ("release", "start"):
+        _post(users["planner"], f"/inventory/work-orders/{work_order.pk}/{step}/")
+    page = html(client_for(users["planner"]).get(f"/inventory/work-orders/{work_order.pk}/"))
+    assert 'value="10"' in page and "1E+1" not in page
+    response = client_for(users["planner"]).post(f"/inventory/work-orders/{work_order.pk}/complete/",
+                                                 {"quantity": "10", "rejected": ""}, follow=True)
+    assert "10 accepted into stock" in html(response)

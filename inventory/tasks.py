@@ -20,7 +20,4 @@ def stock_rebalance(product_ids: list[int]) -> str:
 def stock_rebalance_sweep() -> int:
     """Every 10 minutes: fill orders still waiting for stock that is free (a rebalance
     queued after a commit can be lost while the broker is down)."""
-    product_ids = services.products_to_rebalance()
-    if product_ids:
-        services.rebalance(product_ids=product_ids)
-    return len(product_ids)
+    return len(services.rebalance_waiting())

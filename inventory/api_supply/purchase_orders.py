@@ -3,8 +3,6 @@ received (with inspection) and delayed."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from oms.money import DECIMAL_PLACES, MAX_DIGITS, quantize
+from oms.money import DECIMAL_PLACES, MAX_DIGITS
 
 from .. import selectors, services
 from ..api import (
@@ -86,7 +84,7 @@ class PurchaseOrderSerializer(serializers.ModelSerializer):
                                                   help_text=_("Left out for callers without "
                                                               "inventory.view_purchase_prices.")))
     def get_total_amount(self, purchase_order: PurchaseOrder) -> str:
-        return str(quantize(sum((line.line_total for line in purchase_order.lines.all()), start=Decimal(0))))
+        return str(purchase_order.total)
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField(), help_text=_(
         "Steps of `POST /purchase-orders/{id}/transitions/{name}/` the caller may run now.")))

@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from oms.money import DECIMAL_PLACES, MAX_DIGITS, Currency
+from oms.money import DECIMAL_PLACES, MAX_DIGITS, Currency, quantize
 
 from .stock import QTY_DIGITS, QTY_PLACES, Product, Warehouse
 
@@ -153,6 +153,11 @@ class PurchaseOrder(FSMModelMixin, models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in INCOMING_PO_STATES
+
+    @property
+    def total(self) -> Decimal:
+        """What the lines cost (reads the lines: prefetch them for lists)."""
+        return quantize(sum((line.line_total for line in self.lines.all()), start=Decimal(0)))
 
 
 class PurchaseOrderLine(models.Model):

@@ -6,6 +6,7 @@ from .allocation import (
     free_incoming,
     products_to_rebalance,
     rebalance,
+    rebalance_waiting,
     release_for_order,
     reserve_for_order,
 )
@@ -43,7 +44,8 @@ __all__ = [
     "purchase_order_delay", "purchase_order_receive", "purchase_order_transition", "products_to_rebalance",
     "raise_supply_for_line",
     "raise_supply_for_order",
-    "rebalance", "release_for_order", "requisition_cancel", "requisition_create", "reserve_for_order",
+    "rebalance", "rebalance_waiting", "release_for_order", "requisition_cancel", "requisition_create",
+    "reserve_for_order",
     "stock_adjust", "stock_receive", "supply_after_release", "transfer_receive", "transfer_send",
     "work_order_block", "work_order_complete", "work_order_create", "work_order_transition",
 ]

@@ -96,7 +96,14 @@ def _waiting_ahead_of(order: Any, product_ids: list[int]) -> dict[int, Decimal]:
     return ahead
 
 
-def reserve_for_order(order: Any, *, by: Any) -> dict[str, Decimal]:
+@dataclass
+class Reservation:
+    reserved: Decimal
+    backordered: Decimal
+    lines: list[Any]  # the order's lines, locked, with their product
+
+
+def reserve_for_order(order: Any, *, by: Any) -> Reservation:
     """Reserve available stock for every line of `order` that is not fully reserved,
     across warehouses by preference, leaving alone what higher-priority orders already
     wait for; what stock cannot cover becomes the line's backorder.
@@ -104,7 +111,7 @@ def reserve_for_order(order: Any, *, by: Any) -> dict[str, Decimal]:
     Precondition: inside the caller's transaction, with `order` locked and its priority
     current. Locks the order's lines, then every stock level of their products, by
     primary key, so concurrent reservations queue instead of deadlocking; computes
-    everything, then writes. Returns totals {"reserved": …, "backordered": …}."""
+    everything, then writes. Returns the totals and the lines."""
     lines = list(order.lines.select_for_update(of=("self",), no_key=True).select_related("product").order_by("line_no"))
     product_ids = sorted({line.product_id for line in lines})
     levels = lock_levels(product_ids)
@@ -132,7 +139,7 @@ def reserve_for_order(order: Any, *, by: Any) -> dict[str, Decimal]:
         totals["reserved"] += take
     if lines:
         _line_model().objects.bulk_update(lines, ["reserved_quantity", "backorder_quantity"])
-    return totals
+    return Reservation(totals["reserved"], totals["backordered"], lines)
 
 
 def release_for_order(order: Any, *, by: Any, reason: str = "") -> Decimal:
@@ -160,9 +167,18 @@ def release_for_order(order: Any, *, by: Any, reason: str = "") -> Decimal:
     return released
 
 
+def rebalance_waiting() -> list[int]:
+    """Fill the orders still waiting for stock that is free — what a rebalance queued after
+    a commit and lost (the broker was down) left behind. Returns the products filled."""
+    product_ids = products_to_rebalance()
+    if product_ids:
+        rebalance(product_ids=product_ids)
+    return product_ids
+
+
 def products_to_rebalance() -> list[int]:
-    """Products with free stock in an active warehouse while orders wait for them: what a
-    lost after-commit rebalance (the broker was down) left behind. Two queries."""
+    """Products with free stock in an active warehouse while orders wait for them. Two
+    queries."""
     free = set(StockLevel.objects.filter(warehouse__is_active=True, on_hand__gt=F("reserved"))
                .values_list("product_id", flat=True).distinct())
     if not free:

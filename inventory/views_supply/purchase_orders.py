@@ -56,9 +56,6 @@ def purchase_order_list_page(request: HttpRequest) -> HttpResponse:
     if filters.get("supplier"):
         purchase_orders = purchase_orders.filter(supplier=filters["supplier"])
     page = page_of(request, purchase_orders)
-    page.object_list = list(page.object_list)
-    for purchase_order in page.object_list:  # the lines are prefetched
-        purchase_order.purchase_total = sum(line.line_total for line in purchase_order.lines.all())
     return render(request, "inventory/supply/purchase_order_list.html", {
         "form": form, "page": page, "query": query_without(request, "page"),
         "filtered": any(filters.values()), "can_plan": request.user.has_perm(PLAN),
@@ -87,7 +84,7 @@ def _purchase_order_page(request: HttpRequest, purchase_order: PurchaseOrder, *,
     lines = list(purchase_order.lines.all())
     plan, receive = request.user.has_perm(PLAN), request.user.has_perm(RECEIVE)
     context: dict[str, Any] = {
-        "purchase_order": purchase_order, "lines": lines, "total": sum(line.line_total for line in lines),
+        "purchase_order": purchase_order, "lines": lines, "total": purchase_order.total,
         "exceptions": purchase_order.exceptions.all(), "errors": errors or [],
         "can_plan": plan, "can_receive": receive, "can_send": plan and can_proceed(purchase_order.send),
         "show_prices": request.user.has_perm(PURCHASE_PRICES),

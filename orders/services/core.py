@@ -269,8 +269,9 @@ def apply_transition(order: SalesOrder, name: str, *, by: Any, reason: str, payl
     order.save()
     payload = dict(payload or {})
     if name == "start_fulfilment":
-        payload.update({k: str(v) for k, v in reserve_for_order(order, by=by).items()})
-        lines = list(order.lines.select_related("product"))
+        reservation = reserve_for_order(order, by=by)
+        payload.update({"reserved": str(reservation.reserved), "backordered": str(reservation.backordered)})
+        lines = reservation.lines
         payload.update({k: v for k, v in raise_supply_for_order(order, lines, by=by).items() if v})
         supply_after_release(sorted({line.product_id for line in lines if line.backorder_quantity > 0}))
     elif name == "cancel":

@@ -5,7 +5,11 @@ Every lock is FOR NO KEY UPDATE (`no_key=True`): it excludes the other lockers j
 same, but not the key-share lock PostgreSQL takes on a row when another transaction
 inserts a row pointing at it (an order event, a line, an exception's affected order).
 With plain FOR UPDATE, writing an event for an order another transaction holds waits
-for it, which deadlocked the concurrent rebalancing test."""
+for it, which deadlocked the concurrent rebalancing test.
+
+Document numbers (`next_document_number`) lock their sequence row until the commit too:
+a transaction that draws numbers of several kinds draws them in the order of their
+prefixes (PR before WO)."""
 
 from .models import Contract, Quotation, SalesOrder
 

@@ -132,12 +132,17 @@ def raise_supply_for_order(order: Any, lines: list[Any], *, by: Any) -> dict[str
         due = line.promise_date or order.requested_date or today + datetime.timedelta(days=line.product.lead_time_days)
         due = max(due, today)
         if line.product.supply_type == SupplyType.MAKE:
-            work_orders.append(WorkOrder(number=document_number("WO"), product=line.product, quantity=missing,
-                                         warehouse=warehouse, due_date=due, sales_order_line=line, created_by=by))
+            work_orders.append(WorkOrder(product=line.product, quantity=missing, warehouse=warehouse, due_date=due,
+                                         sales_order_line=line, created_by=by))
         else:
-            requisitions.append(PurchaseRequisition(number=document_number("PR"), product=line.product,
-                                                    quantity=missing, needed_by=due, warehouse=warehouse,
-                                                    sales_order_line=line, created_by=by))
+            requisitions.append(PurchaseRequisition(product=line.product, quantity=missing, needed_by=due,
+                                                    warehouse=warehouse, sales_order_line=line, created_by=by))
+    # A number's sequence row stays locked until the commit: draw them in one order
+    # (by prefix), or two releases drawing "PR" and "WO" in opposite orders deadlock.
+    for document in requisitions:
+        document.number = document_number("PR")
+    for document in work_orders:
+        document.number = document_number("WO")
     WorkOrder.objects.bulk_create(work_orders)
     PurchaseRequisition.objects.bulk_create(requisitions)
     return {"work_orders": len(work_orders), "requisitions": len(requisitions)}

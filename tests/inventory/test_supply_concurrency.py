@@ -95,3 +95,24 @@ def test_releases_receipts_completions_and_cancellations_at_once_never_oversell_
     for order in to_release:
         order.refresh_from_db()
         assert order.state == OrderState.IN_FULFILMENT
+
+
+def test_releases_raising_work_orders_and_requisitions_in_either_line_order_do_not_deadlock(users):
+    """Orders on separate products release side by side; each raises a work order and a
+    requisition, half of them with the make line first. The document numbers they draw
+    are locked until commit, so they must be drawn in one order."""
+    warehouse = WarehouseFactory()
+    customer = CustomerFactory(owner=users["sales"], credit_limit=Decimal("100000000"))
+    orders = []
+    for n in range(8):
+        made = ProductFactory(supply_type="make", lead_time_days=3)
+        bought = ProductFactory(supply_type="buy", lead_time_days=5)
+        lines = [(made, "2"), (bought, "2")]
+        orders.append(approved_order(users, customer=customer, lines=lines if n % 2 else lines[::-1]))
+    jobs = [lambda o=order: services.order_transition(order_id=o.pk, name="start_fulfilment", by=users["planner"])
+            for order in orders]
+    assert _run_all(jobs) == []
+    assert WorkOrder.objects.filter(warehouse=warehouse).count() == 8
+    from inventory.models import PurchaseRequisition
+
+    assert PurchaseRequisition.objects.count() == 8

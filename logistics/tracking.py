@@ -26,11 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urljoin, urlsplit
 
-from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from .models import Carrier
+from .models import Carrier, TrackingStatus
 from .models import TrackingAdapter as AdapterKind
 
 # How long one poll may wait on the carrier (connect, and each read), in seconds. The poller
@@ -45,15 +43,6 @@ ALLOWED_SCHEMES = frozenset({"http", "https"})
 # Backoff for the poller: 5 min after the first failure, doubling, never more than 6 h.
 BACKOFF_BASE = datetime.timedelta(minutes=5)
 BACKOFF_CAP = datetime.timedelta(hours=6)
-
-
-class TrackingStatus(models.TextChoices):
-    PICKED_UP = "picked_up", gettext_lazy("Picked up")
-    IN_TRANSIT = "in_transit", gettext_lazy("In transit")
-    OUT_FOR_DELIVERY = "out_for_delivery", gettext_lazy("Out for delivery")
-    DELIVERED = "delivered", gettext_lazy("Delivered")
-    EXCEPTION = "exception", gettext_lazy("Exception")
-    OTHER = "other", gettext_lazy("Other")
 
 
 # Carrier status words → our status. Keys are compared after `_status_key` (case-folded,

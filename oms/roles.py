@@ -58,6 +58,7 @@ _SUPPLY_READ = [
     "inventory.view_cyclecount",
 ]
 _PREORDER_READ = ["orders.view_quotation", "orders.view_contract"]
+_SHIPPING_READ = ["logistics.view_shipment", "logistics.view_carrier", "logistics.view_carrierservice"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     SALES: [
@@ -81,6 +82,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.sign_contract",
     ],
     ORDER_DESK: [
+        *_SHIPPING_READ,
         *_CATALOGUE_READ,
         *_CUSTOMER_READ_ALL,
         *_ORDER_READ_ALL,
@@ -92,6 +94,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_PREORDER_READ,
     ],
     REVIEWER: [
+        *_SHIPPING_READ,
         *_CATALOGUE_READ,
         *_CUSTOMER_READ_ALL,
         "customers.view_credit",
@@ -107,6 +110,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.signoff_finance",
     ],
     PLANNER: [
+        *_SHIPPING_READ,
         *_CATALOGUE_READ,
         *_SUPPLY_READ,
         "inventory.receive_stock",
@@ -120,6 +124,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.signoff_operations",
     ],
     WAREHOUSE: [
+        *_SHIPPING_READ,
+        "logistics.plan_shipment",
+        "logistics.pack_shipment",
+        "logistics.ship_shipment",
         *_CATALOGUE_READ,
         "inventory.receive_stock",
         "inventory.adjust_stock",
@@ -135,12 +143,17 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.ship_order",
     ],
     LOGISTICS: [
+        *_SHIPPING_READ,
+        "logistics.plan_shipment",
+        "logistics.ship_shipment",
+        "logistics.track_shipment",
         *_CATALOGUE_READ,
         *_ORDER_READ_ALL,
         "orders.ship_order",
         "orders.deliver_order",
     ],
     MANAGER: [
+        *_SHIPPING_READ,
         *_CATALOGUE_READ,
         *_SUPPLY_READ,
         "inventory.confirm_count",
@@ -162,6 +175,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.override_checks",
     ],
     INTEGRATION: [
+        *_SHIPPING_READ,
+        "logistics.track_shipment",
         *_CATALOGUE_READ,
         "inventory.add_product",
         "inventory.change_product",

@@ -243,6 +243,7 @@ CELERY_BEAT_SCHEDULE = {
     "verbal-orders-reminders": {"task": "orders.tasks.verbal_orders_reminders", "schedule": 3600.0},
     "orders-priority-refresh": {"task": "orders.tasks.orders_priority_refresh", "schedule": 6 * 3600.0},
     "stock-rebalance-sweep": {"task": "inventory.tasks.stock_rebalance_sweep", "schedule": 600.0},
+    "shipments-track": {"task": "logistics.tasks.shipments_track", "schedule": 300.0},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
@@ -263,6 +264,7 @@ OMS_MAX_UPLOAD_BYTES = int(os.environ.get("OMS_MAX_UPLOAD_BYTES", 10 * 1024 * 10
 DATA_UPLOAD_MAX_MEMORY_SIZE = OMS_MAX_UPLOAD_BYTES + 1024 * 1024
 OMS_COMPANY_NAME = os.environ.get("OMS_COMPANY_NAME", "OMS Demo Manufacturing Co., Ltd.")
 OMS_COMPANY_ADDRESS = os.environ.get("OMS_COMPANY_ADDRESS", "88 Zhangjiang Road, Pudong, Shanghai")
+OMS_COMPANY_COUNTRY = os.environ.get("OMS_COMPANY_COUNTRY", "CN").strip().upper()  # ISO 3166; elsewhere = export
 # Development prints e-mails on the console; production sets EMAIL_BACKEND to SMTP.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

@@ -23,6 +23,7 @@ from inventory.api_supply import (
     SupplyExceptionViewSet,
     WorkOrderViewSet,
 )
+from logistics.api import register_routes as register_shipping_routes
 from orders.api import OrderViewSet
 from orders.api_intake import OrderIntakeViewSet, OrderReviewViewSet
 from orders.api_preorder import (
@@ -62,6 +63,7 @@ router.register("inquiries", InquiryViewSet, basename="inquiry")
 router.register("quotations", QuotationViewSet, basename="quotation")
 router.register("contracts", ContractViewSet, basename="contract")
 router.register("attachments", AttachmentViewSet, basename="attachment")
+register_shipping_routes(router)
 
 api_patterns = [
     path("", include(router.urls)),
@@ -80,6 +82,7 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("customers/", include("customers.urls")),
     path("inventory/", include("inventory.urls")),
+    path("shipping/", include("logistics.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_patterns)),
 ]

@@ -1,5 +1,6 @@
 """Quotation and contract PDFs: Django templates rendered in the document's language, laid
-out by WeasyPrint.
+out by WeasyPrint. The shipment documents (logistics/documents.py) use the same machinery:
+`render_document`, `document_party`, `customer_prefetches`, `local_date`.
 
 Nothing is fetched while rendering: the CSS is inline in the templates, the fonts come
 from fontconfig (a CJK font must be installed: see scripts/system-packages), and the URL
@@ -51,7 +52,7 @@ def _page_counter() -> str:
     return " ".join(counters.get(part) or _css_string(part) for part in parts if part)
 
 
-def _party(customer: Any, order: Any) -> dict[str, Any]:
+def document_party(customer: Any, order: Any) -> dict[str, Any]:
     """The customer's name, code, address and contact as printed: the order's own address
     and contact when it has them, else the customer's default ones (prefetched)."""
     address = order.delivery_address or next(iter(customer.addresses.all()), None)
@@ -59,7 +60,7 @@ def _party(customer: Any, order: Any) -> dict[str, Any]:
     return {"name": customer.name, "code": customer.code, "address": address, "contact": contact}
 
 
-def _customer_prefetches(prefix: str) -> list[str]:
+def customer_prefetches(prefix: str) -> list[str]:
     return [f"{prefix}customer__addresses", f"{prefix}customer__contacts"]
 
 
@@ -67,7 +68,7 @@ def _lines_prefetch(lookup: str) -> Prefetch:
     return Prefetch(lookup, queryset=QuotationLine.objects.select_related("product").order_by("line_no"))
 
 
-def _render(template: str, context: dict[str, Any]) -> bytes:
+def render_document(template: str, context: dict[str, Any]) -> bytes:
     """Render in the active language (the caller overrides it with the document's)."""
     context = {
         **context,
@@ -84,7 +85,7 @@ def html_to_pdf(html: str) -> bytes:
     return HTML(string=html, url_fetcher=RefuseAllURLs()).write_pdf()
 
 
-def _local_date(moment: datetime.datetime | None) -> datetime.date | None:
+def local_date(moment: datetime.datetime | None) -> datetime.date | None:
     return timezone.localdate(moment) if moment else None
 
 
@@ -95,7 +96,7 @@ def _schedule(quotation: Quotation, order: Any) -> dict[str, Any]:
     return {
         "lines": list(quotation.lines.all()), "currency": quotation.currency, "subtotal": quotation.subtotal,
         "discount_amount": quotation.discount_amount, "total_amount": quotation.total_amount,
-        "customer": _party(order.customer, order),
+        "customer": document_party(order.customer, order),
     }
 
 
@@ -108,7 +109,7 @@ def render_quotation_pdf(quotation: Quotation) -> bytes:
     quotation = (
         Quotation.objects
         .select_related("order__customer", "order__contact", "order__delivery_address")
-        .prefetch_related(_lines_prefetch("lines"), *_customer_prefetches("order__"))
+        .prefetch_related(_lines_prefetch("lines"), *customer_prefetches("order__"))
         .get(pk=quotation.pk)
     )
     order = quotation.order
@@ -120,11 +121,11 @@ def render_quotation_pdf(quotation: Quotation) -> bytes:
     context = {
         "quotation": quotation,
         **_schedule(quotation, order),
-        "issued_on": _local_date(quotation.sent_at or quotation.created_at),
+        "issued_on": local_date(quotation.sent_at or quotation.created_at),
         "watermark": watermark,
     }
     with translation.override(order.customer.language):
-        return _render("documents/quotation.html", {**context, "document_label": str(quotation.label)})
+        return render_document("documents/quotation.html", {**context, "document_label": str(quotation.label)})
 
 
 # --- contract ----------------------------------------------------------------------------------
@@ -141,7 +142,7 @@ def render_contract_pdf(contract: Contract) -> bytes:
         .prefetch_related(
             Prefetch("clauses", queryset=ContractClause.objects.order_by("position")),
             _lines_prefetch("quotation__lines"),
-            *_customer_prefetches("order__"),
+            *customer_prefetches("order__"),
         )
         .get(pk=contract.pk)
     )
@@ -157,8 +158,8 @@ def render_contract_pdf(contract: Contract) -> bytes:
         "document_label": contract.number,
         "clauses": list(contract.clauses.all()),
         **_schedule(quotation, order),
-        "issued_on": _local_date(contract.created_at),
+        "issued_on": local_date(contract.created_at),
         "watermark": watermark,
     }
     with translation.override(contract.language):
-        return _render("documents/contract.html", context)
+        return render_document("documents/contract.html", context)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import F, Prefetch, Q, QuerySet
 
-from .models import FULFILMENT_STATES, REVIEW_STATES, OrderEvent, SalesOrder, SalesOrderLine
+from .models import FULFILMENT_STATES, REVIEW_STATES, AttachmentKind, OrderEvent, SalesOrder, SalesOrderLine
 from .transitions import TRANSITIONS
 
 
@@ -274,10 +274,14 @@ def contracts_awaiting_review(user: Any) -> QuerySet:
             .select_related("order__customer").order_by("updated_at", "id"))
 
 
-#: Files that show no prices, for everyone who sees the order. None so far: quotations,
-#: contracts, the customer's order scans and written confirmations all carry prices, so
-#: they go only to people who see prices (not the warehouse or planners).
-UNPRICED_ATTACHMENT_KINDS: frozenset[str] = frozenset()
+#: Files that show no prices, for everyone who sees the order (or, for a shipment's files,
+#: everyone who sees shipments): the shipping documents but the commercial invoice, and
+#: proofs of delivery. Quotations, contracts, the customer's order scans and written
+#: confirmations carry prices, so they go only to people who see prices.
+UNPRICED_ATTACHMENT_KINDS: frozenset[str] = frozenset({
+    AttachmentKind.DELIVERY_NOTE, AttachmentKind.PACKING_LIST, AttachmentKind.CONFORMITY,
+    AttachmentKind.POD_SIGNATURE, AttachmentKind.POD_PHOTO,
+})
 
 
 def _may_open_priced_files(user: Any) -> bool:
@@ -287,7 +291,8 @@ def _may_open_priced_files(user: Any) -> bool:
 def attachment_visible_to(user: Any, attachment: Any) -> bool:
     """Files are served only to people who may see their order and, unless the file shows
     no prices, may see prices (the warehouse and planners do not)."""
-    if not order_is_visible_to(user, attachment.order):
+    sees_shipment = attachment.shipment_id is not None and user.has_perm("logistics.view_shipment")
+    if not sees_shipment and not order_is_visible_to(user, attachment.order):
         return False
     return attachment.kind in UNPRICED_ATTACHMENT_KINDS or _may_open_priced_files(user)
 

@@ -15,7 +15,7 @@ class TransitionSpec:
     done: Promise
     reason_required: bool = False
     style: str = "primary"  # primary | danger | neutral, for buttons
-    #: The document whose step runs this transition ("quotation", "contract"); such a
+    #: The document whose step runs this transition ("quotation", "contract", "shipment"); such a
     #: transition is never run directly (not offered, refused by `order_transition`).
     document: str = ""
 
@@ -30,10 +30,12 @@ TRANSITIONS: dict[str, TransitionSpec] = {
         TransitionSpec("approve", _("Approve"), _("Approved")),
         TransitionSpec("reject", _("Reject"), _("Rejected"), reason_required=True, style="danger"),
         TransitionSpec("start_fulfilment", _("Release to fulfilment"), _("Released to fulfilment")),
-        TransitionSpec("mark_ready", _("Mark ready to ship"), _("Ready to ship")),
-        TransitionSpec("ship_partial", _("Ship part (backorder the rest)"), _("Partially shipped"), style="neutral"),
-        TransitionSpec("ship", _("Ship"), _("Shipped")),
-        TransitionSpec("deliver", _("Confirm delivery"), _("Delivery confirmed")),
+        TransitionSpec("mark_ready", _("Mark ready to ship"), _("Ready to ship"), document="shipment"),
+        TransitionSpec("unready", _("Back to fulfilment"), _("No shipment packed any more"), document="shipment"),
+        TransitionSpec("ship_partial", _("Ship part (backorder the rest)"), _("Partially shipped"),
+                       style="neutral", document="shipment"),
+        TransitionSpec("ship", _("Ship"), _("Shipped"), document="shipment"),
+        TransitionSpec("deliver", _("Confirm delivery"), _("Delivery confirmed"), document="shipment"),
         TransitionSpec("invoice", _("Invoice"), _("Invoiced")),
         TransitionSpec("close", _("Close"), _("Closed")),
         TransitionSpec("cancel", _("Cancel order"), _("Cancelled"), reason_required=True, style="danger"),
@@ -72,6 +74,14 @@ EVENT_LABELS: dict[str, Promise] = {
     "reprioritised": _("Priority changed"),
     "stock_allocated": _("Stock reserved for waiting lines"),
     "promise_date_changed": _("Promise dates changed"),
+    "shipment_planned": _("Shipment planned"),
+    "shipment_packed": _("Shipment packed"),
+    "shipment_reopened": _("Shipment reopened for packing"),
+    "shipment_shipped": _("Shipment shipped"),
+    "shipment_delivered": _("Shipment delivered"),
+    "shipment_exception": _("Delivery exception"),
+    "shipment_resumed": _("Shipment back on its way"),
+    "shipment_cancelled": _("Shipment cancelled"),
 }
 
 

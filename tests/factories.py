@@ -109,10 +109,12 @@ PATH_TO_STATE: dict[str, list[tuple[str, str]]] = {
     "in_fulfilment": [("submit", "order_desk"), ("checks", "system"), ("approve", "reviewer"),
                       ("start_fulfilment", "planner")],
 }
-PATH_TO_STATE["ready_to_ship"] = [*PATH_TO_STATE["in_fulfilment"], ("mark_ready", "warehouse")]
-PATH_TO_STATE["partially_shipped"] = [*PATH_TO_STATE["ready_to_ship"], ("ship_partial", "warehouse")]
-PATH_TO_STATE["shipped"] = [*PATH_TO_STATE["ready_to_ship"], ("ship", "warehouse")]
-PATH_TO_STATE["delivered"] = [*PATH_TO_STATE["shipped"], ("deliver", "logistics")]
+# the shipping states follow the order's shipments (logistics.services): pack one, ship it, deliver it
+PATH_TO_STATE["ready_to_ship"] = [*PATH_TO_STATE["in_fulfilment"], ("pack_all", "warehouse")]
+PATH_TO_STATE["partially_shipped"] = [*PATH_TO_STATE["in_fulfilment"], ("pack_part", "warehouse"),
+                                      ("ship_shipment", "logistics")]
+PATH_TO_STATE["shipped"] = [*PATH_TO_STATE["ready_to_ship"], ("ship_shipment", "logistics")]
+PATH_TO_STATE["delivered"] = [*PATH_TO_STATE["shipped"], ("deliver_shipment", "logistics")]
 PATH_TO_STATE["invoiced"] = [*PATH_TO_STATE["delivered"], ("invoice", "reviewer")]
 PATH_TO_STATE["closed"] = [*PATH_TO_STATE["invoiced"], ("pay", "reviewer"), ("close", "manager")]
 PATH_TO_STATE["cancelled"] = [("cancel", "sales")]
@@ -169,6 +171,16 @@ def order_in_state(state: str, users: dict[str, User], **kwargs) -> SalesOrder:
             send_quotation(order, users)
         elif name == "sign_contract":
             sign_contract(order, users)
+        elif name in ("pack_all", "pack_part"):
+            line = order.lines.first()
+            quantities = None if name == "pack_all" else {line.pk: line.quantity / 2}
+            packed_shipments(order, users, quantities=quantities)
+        elif name == "ship_shipment":
+            for shipment in order.shipments.filter(state="packed"):
+                ship_shipment(shipment, users)
+        elif name == "deliver_shipment":
+            for shipment in order.shipments.filter(state__in=["shipped", "in_transit"]):
+                deliver_shipment(shipment, users)
         elif name == "pay":
             order.refresh_from_db()
             services.order_record_payment(order_id=order.pk, amount=order.total_amount, by=users[role])
@@ -201,3 +213,71 @@ def released_order(users: dict[str, User], *, customer: Customer, lines: list[tu
     services.order_transition(order_id=order.pk, name="start_fulfilment", by=users["planner"])
     order.refresh_from_db()
     return order
+
+
+# --- shipping ---------------------------------------------------------------------------------
+
+def carrier_service(*, code: str = "TRUCKCO", mode: str = "truck", name: str = "Road freight", **rates):
+    """An active carrier service that takes any shipment unless `rates` say otherwise."""
+    from logistics.models import Carrier, CarrierService
+
+    carrier, _created = Carrier.objects.get_or_create(code=code, defaults={"name": f"{code} Logistics"})
+    defaults = {"base_fee": Decimal("50"), "per_kg": Decimal("2"), "per_m3": Decimal("100"), "transit_days": 2,
+                "fragile_allowed": True, **rates}
+    service, _created = CarrierService.objects.get_or_create(carrier=carrier, name=name, mode=mode, defaults=defaults)
+    return service
+
+
+def plan_shipment(order: SalesOrder, users: dict[str, User], *, quantities: dict | None = None):
+    from logistics import services as shipping
+
+    return shipping.shipment_create(order_id=order.pk, by=users["warehouse"], quantities=quantities)[0]
+
+
+def verify_everything(shipment, users: dict[str, User], *, package: int = 1) -> None:
+    """Scan every line as the pick list suggests (SKU, quantity, batch) into `package`."""
+    from logistics import services as shipping
+    from logistics.selectors import pick_list
+
+    for _location, rows in pick_list(shipment.warehouse, shipment_ids=[shipment.pk]).groups:
+        for row in rows:
+            shipping.shipment_verify(shipment_id=shipment.pk, by=users["warehouse"], sku=row.product.sku,
+                                     quantity=row.quantity, batch=row.batch.code if row.batch else "",
+                                     package=package)
+
+
+def packed_shipments(order: SalesOrder, users: dict[str, User], *, quantities: dict | None = None) -> list:
+    """Plan shipments of the order's reserved lines (or `quantities`: one shipment), verify
+    each, weigh and measure its package and pack it."""
+    from logistics import services as shipping
+
+    packed = []
+    for shipment in shipping.shipment_create(order_id=order.pk, by=users["warehouse"], quantities=quantities):
+        verify_everything(shipment, users)
+        shipping.package_measure(shipment_id=shipment.pk, by=users["warehouse"], number=1, weight_kg="12.5",
+                                 length_cm="60", width_cm="40", height_cm="30")
+        packed.append(shipping.shipment_pack(shipment_id=shipment.pk, by=users["warehouse"]))
+    return packed
+
+
+def packed_shipment(order: SalesOrder, users: dict[str, User], *, quantities: dict | None = None):
+    """Plan one shipment of the order's reserved lines (or `quantities`), verify it, weigh
+    and measure its package and pack it (the order's stock is in one warehouse)."""
+    shipments = packed_shipments(order, users, quantities=quantities)
+    assert len(shipments) == 1, "the order's stock is in several warehouses"
+    return shipments[0]
+
+
+def ship_shipment(shipment, users: dict[str, User], *, tracking_number: str = "", service=None):
+    from logistics import services as shipping
+
+    service = service or carrier_service()
+    shipping.shipment_choose_carrier(shipment_id=shipment.pk, by=users["logistics"], service_id=service.pk)
+    return shipping.shipment_ship(shipment_id=shipment.pk, by=users["logistics"],
+                                  tracking_number=tracking_number or f"TRK{shipment.pk:06d}")
+
+
+def deliver_shipment(shipment, users: dict[str, User], *, recipient: str = "Wang Fang"):
+    from logistics import services as shipping
+
+    return shipping.shipment_deliver(shipment_id=shipment.pk, by=users["logistics"], recipient_name=recipient)

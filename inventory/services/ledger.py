@@ -216,11 +216,22 @@ def pick_order(quants: list[StockQuant]) -> list[StockQuant]:
                                          q.batch.received_on if q.batch else far, q.pk))
 
 
+def reserved_by_warehouse(line_ids: Any) -> dict[tuple[int, int], Decimal]:
+    """What each sales order line holds reserved in each warehouse, from the ledger:
+    {(line id, warehouse id): quantity}, only where it is more than zero. One query."""
+    return {(row["source_id"], row["warehouse_id"]): row["reserved"] for row in
+            StockMove.objects.filter(source_type="sales_order_line", source_id__in=list(line_ids))
+            .values("source_id", "warehouse_id").annotate(reserved=Sum("reserved_delta")).filter(reserved__gt=0)}
+
+
 def issue_for_line(line: Any, *, quantity: Decimal, by: Any, reference: str,
-                   picks: list[tuple[Location, Batch | None, Decimal]] | None = None) -> list[StockMove]:
+                   picks: list[tuple[Location | None, Batch | None, Decimal]] | None = None,
+                   warehouse: Warehouse | None = None) -> list[StockMove]:
     """Take shipped goods out of stock for a sales order line: on hand and reserved both go
-    down, from the warehouses the line's reservation is in. `picks` names the locations
-    and batches (what the packer verified); without it, first-expired, first-in.
+    down, from the warehouses the line's reservation is in (only `warehouse`, if given).
+    `picks` names the batches, and the locations where known (what the packer verified); a
+    pick without a location takes the batch from the locations that hold it, first in
+    location order. Without picks, first-expired, first-in.
 
     Precondition: inside a transaction, with the order and `line` locked. Raises
     ValidationFailed if the line has less reserved or a location less on hand."""
@@ -232,9 +243,8 @@ def issue_for_line(line: Any, *, quantity: Decimal, by: Any, reference: str,
             raise ValidationFailed(errors={"picks": [_("The picked quantities must add up to what is issued.")]})
         if any(batch is not None and batch.product_id != line.product_id for _location, batch, _take in picks):
             raise ValidationFailed(errors={"batch": [_("A batch of another product was picked.")]})
-    held = {row["warehouse_id"]: row["reserved"] for row in
-            StockMove.objects.filter(source_type="sales_order_line", source_id=line.pk)
-            .values("warehouse_id").annotate(reserved=Sum("reserved_delta")).filter(reserved__gt=0)}
+    held = {warehouse_id: reserved for (_line, warehouse_id), reserved in reserved_by_warehouse([line.pk]).items()
+            if warehouse is None or warehouse_id == warehouse.pk}
     levels = {level.warehouse_id: level for level in lock_levels([line.product_id]) if level.warehouse_id in held}
     quants = pick_order(list(StockQuant.objects.select_for_update(of=("self",), no_key=True)
                              .select_related("batch", "location")
@@ -253,6 +263,8 @@ def issue_for_line(line: Any, *, quantity: Decimal, by: Any, reference: str,
         if wanted > 0:
             raise ValidationFailed(errors={"quantity": [
                 _("The reserved stock is not in any location (or only in expired batches).")]})
+    else:
+        picks = _locate_picks(picks, quants)
     moves = []
     for location, batch, take in picks:
         level = levels.get(location.warehouse_id)
@@ -273,6 +285,32 @@ def issue_for_line(line: Any, *, quantity: Decimal, by: Any, reference: str,
     line.shipped_quantity += quantity
     line.save(update_fields=["reserved_quantity", "shipped_quantity"])
     return moves
+
+
+def _locate_picks(picks: list[tuple[Location | None, Batch | None, Decimal]],
+                  quants: list[StockQuant]) -> list[tuple[Location, Batch | None, Decimal]]:
+    """Give each pick without a location the locations holding its batch (in `quants`,
+    locked, in pick order), splitting it where one location holds too little."""
+    located: list[tuple[Location, Batch | None, Decimal]] = []
+    free = {quant.pk: quant.on_hand for quant in quants}
+    for location, batch, take in picks:
+        if location is not None:
+            located.append((location, batch, take))
+            continue
+        batch_id = batch.pk if batch else None
+        for quant in quants:
+            if take <= 0:
+                break
+            if quant.batch_id == batch_id and free[quant.pk] > 0:
+                part = min(take, free[quant.pk])
+                free[quant.pk] -= part
+                take -= part
+                located.append((quant.location, batch, part))
+        if take > 0:
+            raise ValidationFailed(errors={"batch": [
+                _("The warehouse no longer holds %(quantity)s more of batch %(batch)s.")
+                % {"quantity": plain(take), "batch": batch or "—"}]})
+    return located
 
 
 def ledger_differences() -> list[dict[str, Any]]:

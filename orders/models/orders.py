@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
 from inventory.models import QTY_DIGITS, QTY_PLACES
 from oms.money import DECIMAL_PLACES, MAX_DIGITS, Currency, PaymentTerms, quantize
@@ -255,10 +255,20 @@ class SalesOrder(FSMModelMixin, models.Model):
     def start_fulfilment(self) -> None:
         pass
 
+    # the shipping steps follow the order's shipments (logistics.services.orders): a packed
+    # shipment makes the order ready, shipping and delivering move it on; the generic
+    # transition service refuses them.
     @transition(field=state, source=[S.IN_FULFILMENT, S.PARTIALLY_SHIPPED], target=S.READY_TO_SHIP,
                 permission="orders.pack_order")
     def mark_ready(self) -> None:
         pass
+
+    @transition(field=state, source=S.READY_TO_SHIP, target=RETURN_VALUE(S.IN_FULFILMENT, S.PARTIALLY_SHIPPED),
+                permission="orders.pack_order")
+    def unready(self) -> str:
+        """No packed shipment is left (one was cancelled or reopened)."""
+        shipped = any(line.shipped_quantity > 0 for line in self.lines.all())
+        return S.PARTIALLY_SHIPPED if shipped else S.IN_FULFILMENT
 
     @transition(field=state, source=S.READY_TO_SHIP, target=S.PARTIALLY_SHIPPED,
                 conditions=[is_confirmed_in_writing], permission="orders.ship_order")

@@ -478,6 +478,12 @@ class AttachmentKind(models.TextChoices):
     SIGNED_CONTRACT = "signed_contract", _("Signed contract")
     ORDER_DOCUMENT = "order_document", _("Order document (scan)")
     CONFIRMATION = "confirmation", _("Written confirmation")
+    DELIVERY_NOTE = "delivery_note", _("Delivery note")
+    PACKING_LIST = "packing_list", _("Packing list")
+    CONFORMITY = "conformity", _("Certificate of conformity")
+    COMMERCIAL_INVOICE = "commercial_invoice", _("Commercial invoice")
+    POD_SIGNATURE = "pod_signature", _("Signature (proof of delivery)")
+    POD_PHOTO = "pod_photo", _("Photo (proof of delivery)")
     OTHER = "other", _("Other")
 
 
@@ -501,6 +507,8 @@ class Attachment(models.Model):
     quotation = models.ForeignKey(Quotation, verbose_name=_("quotation"), null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="attachments")
     contract = models.ForeignKey(Contract, verbose_name=_("contract"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="attachments")
+    shipment = models.ForeignKey("logistics.Shipment", verbose_name=_("shipment"), null=True, blank=True,
                                  on_delete=models.SET_NULL, related_name="attachments")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="+")

@@ -44,12 +44,12 @@ def sniff_upload(upload: Any, *, field: str = "file") -> tuple[bytes, str]:
 
 def attachment_store(*, order: SalesOrder, kind: str, content: bytes, content_type: str, filename: str,
                      by: Any = None, quotation: Quotation | None = None,
-                     contract: Contract | None = None) -> Attachment:
+                     contract: Contract | None = None, shipment: Any = None) -> Attachment:
     """Save a file on an order. Runs in the caller's transaction; the file is written to
     storage first, so a rollback can leave an unreferenced file but never a dangling row."""
     attachment = Attachment(
         order=order, kind=kind, filename=filename[:200] or kind, content_type=content_type, size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(), quotation=quotation, contract=contract,
+        sha256=hashlib.sha256(content).hexdigest(), quotation=quotation, contract=contract, shipment=shipment,
         uploaded_by=by if (by is not None and by.is_authenticated) else None,
     )
     attachment.file.save("upload", ContentFile(content), save=False)

@@ -225,8 +225,8 @@ _CONDITION_ERRORS = {
 def check_transition(order: SalesOrder, name: str, *, by: Any, reason: str, via_document: bool = False) -> None:
     """Raise the error that says why `by` may not run `name` on `order` now, if any.
 
-    Transitions that follow a document (quote, contract) pass only with `via_document`,
-    i.e. from the quotation and contract services."""
+    Transitions that follow a document (quote, contract, the shipping steps) pass only with `via_document`,
+    i.e. from the quotation, contract and shipment services."""
     transitions = _fsm_transitions(name)
     spec = TRANSITIONS.get(name)
     if not transitions or spec is None:
@@ -240,6 +240,8 @@ def check_transition(order: SalesOrder, name: str, *, by: Any, reason: str, via_
         message = {
             "quotation": _("An order becomes “quoted” when an approved quotation is sent from the quotation page."),
             "contract": _("An order becomes “contracted” when its contract is signed on the contract page."),
+            "shipment": _("An order moves through shipping as its shipments are packed, shipped and delivered, "
+                          "on the shipment pages."),
         }[spec.document]
         raise TransitionNotAllowed(message, code="step_follows_document", extra={"state": order.state})
     transition = next((t for t in transitions if t.source == order.state), None)
@@ -275,7 +277,12 @@ def apply_transition(order: SalesOrder, name: str, *, by: Any, reason: str, payl
         payload.update({k: v for k, v in raise_supply_for_order(order, lines, by=by).items() if v})
         supply_after_release(sorted({line.product_id for line in lines if line.backorder_quantity > 0}))
     elif name == "cancel":
+        from logistics.services import cancel_shipments_for_order  # logistics builds on orders
+
         # the documents raised for the order are locked before its lines and stock
+        shipments = cancel_shipments_for_order(order, by=by, reason=reason)
+        if shipments:
+            payload["shipments_cancelled"] = shipments
         payload.update({k: v for k, v in cancel_supply_for_order(order, by=by, reason=reason).items() if v})
         if from_state in FULFILMENT_STATES:
             payload["released"] = str(release_for_order(order, by=by, reason=reason))

@@ -11,10 +11,21 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from logistics import services as shipping
+from logistics.models import PackedItem
 from oms.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
 from orders import services
 from orders.models import AttachmentKind, Channel, OrderState, SalesOrder
-from tests.factories import CustomerFactory, ProductFactory, make_order, make_user, order_in_state, stock
+from tests.factories import (
+    CustomerFactory,
+    ProductFactory,
+    make_order,
+    make_user,
+    order_in_state,
+    plan_shipment,
+    ship_shipment,
+    stock,
+)
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate
@@ -70,17 +81,32 @@ def test_phone_orders_wait_for_written_confirmation_and_cannot_ship_before(users
     with pytest.raises(ValidationFailed):
         _create(users, channel=Channel.WEB, confirmation_due=TODAY())
 
-    ready = order_in_state("ready_to_ship", users)
-    SalesOrder.objects.filter(pk=ready.pk).update(confirmation_due=TODAY(), channel=Channel.PHONE)
-    for name in ("ship", "ship_partial"):
+    # a verbal order's goods are neither packed nor shipped before the written confirmation
+    waiting = order_in_state("in_fulfilment", users)
+    SalesOrder.objects.filter(pk=waiting.pk).update(confirmation_due=TODAY(), channel=Channel.PHONE)
+    shipment = plan_shipment(waiting, users)
+    line = shipment.lines.select_related("order_line__product").get()
+    for step in (lambda: shipping.shipment_verify(shipment_id=shipment.pk, by=users["warehouse"],
+                                                  sku=line.order_line.product.sku, quantity=line.quantity),
+                 lambda: shipping.shipment_pack(shipment_id=shipment.pk, by=users["warehouse"])):
         with pytest.raises(TransitionNotAllowed) as refused:
-            services.order_transition(order_id=ready.pk, name=name, by=users["warehouse"])
+            step()
         assert refused.value.code == "awaiting_written_confirmation"
+    assert not PackedItem.objects.filter(line__shipment=shipment).exists()
+
+    ready = order_in_state("ready_to_ship", users)  # packed before it was known to be verbal
+    SalesOrder.objects.filter(pk=ready.pk).update(confirmation_due=TODAY(), channel=Channel.PHONE)
+    packed = ready.shipments.get()
+    with pytest.raises(TransitionNotAllowed) as refused:
+        ship_shipment(packed, users)
+    assert refused.value.code == "awaiting_written_confirmation"
     services.order_confirm_in_writing(order_id=ready.pk, by=users["order_desk"], upload=_scan("signed-po.png"))
     ready.refresh_from_db()
     assert not ready.awaiting_confirmation
     assert ready.attachments.get(kind=AttachmentKind.CONFIRMATION).filename == "signed-po.png"
-    services.order_transition(order_id=ready.pk, name="ship", by=users["warehouse"])
+    ship_shipment(packed, users)
+    ready.refresh_from_db()
+    assert ready.state == "shipped"
     with pytest.raises(TransitionNotAllowed):
         services.order_confirm_in_writing(order_id=ready.pk, by=users["order_desk"], upload=_scan())
 

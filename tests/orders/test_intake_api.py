@@ -19,10 +19,22 @@ from rest_framework.test import APIClient
 
 from customers.models import Address, Contact, Customer
 from inventory.models import Product
+from logistics import services as shipping
+from oms.errors import TransitionNotAllowed
 from orders import services
 from orders.models import Attachment, OrderState, SalesOrder
 from tests.api import assert_problem, client_for
-from tests.factories import CustomerFactory, ProductFactory, make_order, make_user, order_in_state, stock
+from tests.factories import (
+    CustomerFactory,
+    ProductFactory,
+    make_order,
+    make_user,
+    order_in_state,
+    plan_shipment,
+    ship_shipment,
+    stock,
+    verify_everything,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -114,14 +126,19 @@ def test_phone_order_awaits_written_confirmation_and_cannot_ship_before_it(users
     assert body["confirmation_due"] == due and body["confirmed_at"] is None
 
     assert services.order_run_checks(order_id=order_id) == "passed"
-    for name, role in (("approve", "reviewer"), ("start_fulfilment", "planner"), ("mark_ready", "warehouse")):
+    for name, role in (("approve", "reviewer"), ("start_fulfilment", "planner")):
         _ok(_transition(users[role], order_id, name))
+    order = SalesOrder.objects.get(pk=order_id)
+    shipment = plan_shipment(order, users)
+    with pytest.raises(TransitionNotAllowed) as refused:  # not packed before the written confirmation
+        verify_everything(shipment, users)
+    assert refused.value.code == "awaiting_written_confirmation"
+    assert not shipment.lines.filter(verified_quantity__gt=0).exists()
     warehouse = client_for(users["warehouse"])
     body = _ok(warehouse.get(f"{ORDERS}{order_id}/"))
-    assert body["state"] == "ready_to_ship" and body["awaiting_confirmation"] is True
-    assert "ship" not in body["available_transitions"] and "ship_partial" not in body["available_transitions"]
-    for name in ("ship", "ship_partial"):
-        assert_problem(_transition(users["warehouse"], order_id, name), 409, "awaiting_written_confirmation")
+    assert body["state"] == "in_fulfilment" and body["awaiting_confirmation"] is True
+    assert body["available_transitions"] == []
+    assert_problem(_transition(users["warehouse"], order_id, "mark_ready"), 409, "step_follows_document")
 
     url = f"{ORDERS}{order_id}/confirmation/"
     assert_problem(client_for(users["warehouse"]).post(
@@ -137,8 +154,12 @@ def test_phone_order_awaits_written_confirmation_and_cannot_ship_before_it(users
         url, {"file": SimpleUploadedFile("again.pdf", PDF, content_type="application/pdf")}, format="multipart"),
         409, "not_awaiting_confirmation")
 
-    body = _ok(_transition(users["warehouse"], order_id, "ship"))
-    assert body["state"] == "shipped"
+    verify_everything(shipment, users)
+    shipping.package_measure(shipment_id=shipment.pk, by=users["warehouse"], number=1, weight_kg="3",
+                             length_cm="30", width_cm="20", height_cm="10")
+    shipping.shipment_pack(shipment_id=shipment.pk, by=users["warehouse"])
+    ship_shipment(shipment, users)
+    assert _ok(client_for(users["logistics"]).get(f"{ORDERS}{order_id}/"))["state"] == "shipped"
 
 
 def test_phone_order_due_date_defaults_and_is_for_phone_orders_only(users):

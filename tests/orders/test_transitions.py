@@ -21,10 +21,11 @@ STATE_ALLOWS = {
     "on_hold": {"approve", "reject", "cancel"},
     "approved": {"start_fulfilment", "cancel"},
     "rejected": {"submit", "cancel"},
-    "in_fulfilment": {"mark_ready", "cancel"},
-    "ready_to_ship": {"ship_partial", "ship", "cancel"},
-    "partially_shipped": {"mark_ready"},
-    "shipped": {"deliver"},
+    # the shipping steps follow the shipments (tests/logistics): never run directly
+    "in_fulfilment": {"cancel"},
+    "ready_to_ship": {"cancel"},
+    "partially_shipped": set(),
+    "shipped": set(),
     "delivered": {"invoice"},
     "invoiced": set(),  # `close` needs the order paid in full: see the close tests
     "closed": set(),
@@ -36,8 +37,8 @@ ROLE_ALLOWS = {
     "order_desk": {"submit"},
     "reviewer": {"hold", "approve", "reject", "invoice", "close"},
     "planner": {"start_fulfilment"},
-    "warehouse": {"mark_ready", "ship_partial", "ship"},
-    "logistics": {"ship_partial", "ship", "deliver"},
+    "warehouse": set(),
+    "logistics": set(),
     "manager": {"invoice", "close", "cancel"},
     "integration": {"submit", "cancel"},
 }
@@ -74,8 +75,8 @@ def test_each_allowed_transition_moves_the_state_and_writes_an_event(state, user
 @pytest.mark.parametrize("state", list(STATE_ALLOWS))
 def test_transitions_not_allowed_from_a_state_are_refused_with_409(state, users):
     order = order_in_state(state, users)
-    refused = {"submit", "hold", "approve", "reject", "start_fulfilment", "mark_ready",
-               "ship_partial", "ship", "deliver", "invoice", "close", "cancel"} - STATE_ALLOWS[state] - {"close"}
+    refused = {"submit", "hold", "approve", "reject", "start_fulfilment", "invoice", "close",
+               "cancel"} - STATE_ALLOWS[state] - {"close"}
     events_before = order.events.count()
     for name in refused:
         role = next(r for r in ROLE_ALLOWS if name in ROLE_ALLOWS[r])
@@ -139,6 +140,21 @@ def test_quote_and_contract_run_only_through_their_documents(state, users):
         assert refused.value.code == "step_follows_document"
         with pytest.raises(PermissionDenied):  # the role check still comes first
             services.order_transition(order_id=order.pk, name=name, by=users["planner"])
+    order.refresh_from_db()
+    assert (order.state, order.events.count()) == (state, events_before)
+
+
+@pytest.mark.parametrize("state", ["in_fulfilment", "ready_to_ship", "partially_shipped", "shipped"])
+def test_shipping_steps_run_only_through_the_shipments(state, users):
+    order = order_in_state(state, users)
+    events_before = order.events.count()
+    steps = [("ship_partial", "logistics"), ("ship", "logistics"), ("deliver", "logistics")]
+    if state != "shipped":  # the warehouse no longer sees a shipped order
+        steps += [("mark_ready", "warehouse"), ("unready", "warehouse")]
+    for name, role in steps:
+        with pytest.raises(TransitionNotAllowed) as refused:
+            services.order_transition(order_id=order.pk, name=name, by=users[role])
+        assert refused.value.code == "step_follows_document"
     order.refresh_from_db()
     assert (order.state, order.events.count()) == (state, events_before)
 

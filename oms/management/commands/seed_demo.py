@@ -21,10 +21,13 @@ from customers.models import Address, Contact, Customer
 from inventory import services as inventory_services
 from inventory.models import Location, Product, PurchaseRequisition, Supplier, Warehouse, WorkOrder
 from inventory.services import stock_receive
+from logistics import services as shipping
+from logistics.models import Carrier, CarrierService
+from logistics.selectors import pick_list
 from oms import roles
 from orders import services
 from orders.documents import html_to_pdf, render_contract_pdf
-from orders.models import Channel, QuotationPolicy
+from orders.models import Channel, QuotationPolicy, SalesOrder
 
 DEMO_USERS = [
     # username, role, first name, last name
@@ -73,7 +76,10 @@ STOCK = {
 }
 
 # Each demo order: customer, entered by, channel, lines [(sku, qty, discount)], the steps it
-# has gone through [(transition, user, reason)], and a payment (by finance) if any.
+# has gone through [(transition, user, reason)], and a payment (by finance) if any. The
+# shipping steps go through shipments: "pack" plans, verifies and packs everything reserved
+# ("pack_first_line" only the first line), "ship" ships what is packed with the recommended
+# carrier, "deliver" records proof of delivery.
 # Orders whose first step is "review", "quote" or "contract" start as inquiries and go
 # through the quotation (and contract) documents instead of order transitions.
 ORDERS = [
@@ -93,23 +99,23 @@ ORDERS = [
      [("submit", "integration", ""), ("approve", "reviewer", ""), ("start_fulfilment", "planner", "")]),
     ("C-1001", "desk", Channel.EMAIL, [("GB-200", 2, 0), ("LR-1200", 4, 0)],
      [("submit", "desk", ""), ("approve", "reviewer", ""), ("start_fulfilment", "planner", ""),
-      ("mark_ready", "warehouse", "")]),
+      ("pack", "warehouse", "")]),
     ("C-1003", "sales2", Channel.SALES, [("GB-100", 6, 0), ("SD-750", 6, 0)],
      [("submit", "sales2", ""), ("approve", "reviewer", ""), ("start_fulfilment", "planner", ""),
-      ("mark_ready", "warehouse", ""), ("ship_partial", "warehouse", "")]),
+      ("pack_first_line", "warehouse", ""), ("ship", "logistics", "")]),
     ("C-1002", "desk", Channel.ESHOP, [("BR-6205", 1000, 12)],
      [("submit", "desk", ""), ("approve", "reviewer", ""), ("start_fulfilment", "planner", ""),
-      ("mark_ready", "warehouse", ""), ("ship", "warehouse", "")]),
+      ("pack", "warehouse", ""), ("ship", "logistics", "")]),
     ("C-1004", "sales", Channel.SALES, [("SM-750", 8, 0), ("CB-05", 8, 0)],
      [("submit", "sales", ""), ("approve", "reviewer", ""), ("start_fulfilment", "planner", ""),
-      ("mark_ready", "warehouse", ""), ("ship", "warehouse", ""), ("deliver", "logistics", "")]),
+      ("pack", "warehouse", ""), ("ship", "logistics", ""), ("deliver", "logistics", "")]),
     ("C-1001", "sales", Channel.SALES, [("GB-100", 4, 0)],
      [("submit", "sales", ""), ("approve", "reviewer", ""), ("start_fulfilment", "planner", ""),
-      ("mark_ready", "warehouse", ""), ("ship", "logistics", ""), ("deliver", "logistics", ""),
+      ("pack", "warehouse", ""), ("ship", "logistics", ""), ("deliver", "logistics", ""),
       ("invoice", "reviewer", "")]),
     ("C-1002", "desk", Channel.CSV, [("HX-OIL", 100, 0), ("BR-6205", 200, 0)],
      [("submit", "desk", ""), ("approve", "reviewer", ""), ("start_fulfilment", "planner", ""),
-      ("mark_ready", "warehouse", ""), ("ship", "warehouse", ""), ("deliver", "logistics", ""),
+      ("pack", "warehouse", ""), ("ship", "logistics", ""), ("deliver", "logistics", ""),
       ("invoice", "reviewer", ""), ("pay", "reviewer", ""), ("close", "manager", "")]),
     ("C-1006", "sales", Channel.PHONE, [("LR-1200", 2, 0)],
      [("cancel", "sales", "Customer bought locally after the delivery date moved.")]),
@@ -132,6 +138,24 @@ LOCATIONS = {"SH": ["A-01", "A-02", "B-01", "B-02"], "SZ": ["A-01", "A-02"]}
 #: Demo standard cost as a share of the list price (finance sees margins against it).
 COST_RATIO = Decimal("0.68")
 PREORDER_STEPS = {"review", "quote", "contract"}
+SHIPPING_STEPS = {"pack", "pack_first_line", "ship", "deliver"}
+
+CARRIERS = [
+    # code, name, tracking URL, [(mode, service, base fee, per kg, per m³, transit days, max kg, fragile, regions)]
+    ("SF", "顺丰速运 SF Express", "https://www.sf-express.com/track?no={tracking_number}", [
+        ("express", "Next-day express", "25", "12", "0", 1, "50", True, ""),
+        ("air", "International air express", "320", "38", "0", 4, "300", True, "DE, SG"),
+    ]),
+    ("DEPPON", "德邦物流 Deppon Logistics", "", [
+        ("truck", "Less-than-truckload", "120", "1.8", "180", 3, "5000", True, "CN"),
+    ]),
+    ("CRE", "China Railway Express", "", [
+        ("rail", "China–Europe rail freight", "800", "0.6", "60", 18, "20000", False, "DE"),
+    ]),
+    ("COSCO", "COSCO Shipping", "", [
+        ("sea", "LCL sea freight", "1500", "0", "90", 30, None, False, "DE, SG"),
+    ]),
+]
 
 
 def country_of(city: str) -> str:
@@ -194,6 +218,7 @@ class Command(BaseCommand):
         users = self._users()
         customers = self._customers(users)
         products = self._catalogue()
+        self._carriers()
         self._orders(users, customers, products)
         self._supply(users, products)
         self.stdout.write(self.style.SUCCESS(
@@ -272,6 +297,9 @@ class Command(BaseCommand):
             )
             for name, username, reason in steps:
                 order.refresh_from_db()
+                if name in SHIPPING_STEPS:
+                    self._shipping_step(order, name, users[username])
+                    continue
                 if name == "pay":
                     services.order_record_payment(order_id=order.pk, amount=order.total_amount, by=users[username],
                                                   reference="Bank transfer")
@@ -285,6 +313,42 @@ class Command(BaseCommand):
                 services.order_transition(order_id=order.pk, name=name, by=users[username], reason=reason)
                 if name == "submit":  # the worker would run them after the commit; the demo needs them now
                     services.order_run_checks(order_id=order.pk)
+
+    def _carriers(self) -> None:
+        for code, name, url, services_ in CARRIERS:
+            carrier = Carrier.objects.create(code=code, name=name, tracking_url_template=url)
+            for mode, label, base, per_kg, per_m3, days, max_kg, fragile, regions in services_:
+                CarrierService.objects.create(
+                    carrier=carrier, mode=mode, name=label, base_fee=Decimal(base), per_kg=Decimal(per_kg),
+                    per_m3=Decimal(per_m3), transit_days=days, max_weight_kg=Decimal(max_kg) if max_kg else None,
+                    fragile_allowed=fragile, regions=regions)
+
+    def _shipping_step(self, order: SalesOrder, name: str, user: User) -> None:
+        """Pack, ship or deliver the order's shipments through the shipping services, as the
+        warehouse and logistics would on their pages."""
+        if name in ("pack", "pack_first_line"):
+            first = order.lines.order_by("line_no").first()
+            quantities = {first.pk: first.reserved_quantity} if name == "pack_first_line" else None
+            for shipment in shipping.shipment_create(order_id=order.pk, by=user, quantities=quantities):
+                for _location, rows in pick_list(shipment.warehouse, shipment_ids=[shipment.pk]).groups:
+                    for row in rows:
+                        shipping.shipment_verify(shipment_id=shipment.pk, by=user, sku=row.product.sku,
+                                                 quantity=row.quantity, batch=row.batch.code if row.batch else "")
+                weight = max(Decimal("1"), shipping.shipment_measures(shipment)[0]).quantize(Decimal("0.001"))
+                shipping.package_measure(shipment_id=shipment.pk, by=user, number=1, weight_kg=weight,
+                                         length_cm="80", width_cm="60", height_cm="50")
+                shipping.shipment_pack(shipment_id=shipment.pk, by=user)
+        elif name == "ship":
+            for shipment in order.shipments.filter(state="packed"):
+                chosen = shipping.shipment_choose_carrier(shipment_id=shipment.pk, by=user)
+                number = f"{chosen.carrier_service.carrier.code}{7_100_000 + shipment.pk}"
+                shipping.shipment_ship(shipment_id=shipment.pk, by=user, tracking_number=number)
+        elif name == "deliver":
+            for shipment in order.shipments.filter(state__in=["shipped", "in_transit"]):
+                shipping.tracking_event_add(shipment_id=shipment.pk, by=user, status="in_transit",
+                                            location="Hub", description="Departed the sorting centre")
+                shipping.shipment_deliver(shipment_id=shipment.pk, by=user, recipient_name="Receiving dock",
+                                          notes="Received in good order.")
 
     def _supply(self, users: dict[str, User], products: dict[str, Product]) -> None:
         """Suppliers, bins, a purchase order for the drives the released orders wait for

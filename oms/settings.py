@@ -230,6 +230,10 @@ CELERY_TASK_ROUTES = {
     "orders.tasks.quotation_email": {"queue": "documents"},
     "orders.tasks.order_confirmation_email": {"queue": "documents"},
     "orders.tasks.promise_dates_changed_email": {"queue": "documents"},
+    "logistics.tasks.shipment_documents_render": {"queue": "documents"},
+    "logistics.tasks.shipment_tracking_email": {"queue": "documents"},
+    "logistics.tasks.shipment_exception_email": {"queue": "documents"},
+    "logistics.tasks.shipments_track": {"queue": "tracking"},
 }
 CELERY_RESULT_EXPIRES = 3600
 # The filesystem result backend never expires results: keep none unless on Redis.

@@ -236,6 +236,7 @@ class Shipment(FSMModelMixin, models.Model):
             ("pack_shipment", _("Can pick, verify and pack shipments")),
             ("ship_shipment", _("Can choose the carrier and ship")),
             ("track_shipment", _("Can record tracking, delivery exceptions and proof of delivery")),
+            ("view_shipping_costs", _("Can see shipping costs and carrier rates")),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(state__in=ShipmentState.values), name="shipment_state_known"),

@@ -95,6 +95,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     REVIEWER: [
         *_SHIPPING_READ,
+        "logistics.view_shipping_costs",
         *_CATALOGUE_READ,
         *_CUSTOMER_READ_ALL,
         "customers.view_credit",
@@ -147,6 +148,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "logistics.plan_shipment",
         "logistics.ship_shipment",
         "logistics.track_shipment",
+        "logistics.view_shipping_costs",
         *_CATALOGUE_READ,
         *_ORDER_READ_ALL,
         "orders.ship_order",
@@ -154,6 +156,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     MANAGER: [
         *_SHIPPING_READ,
+        "logistics.view_shipping_costs",
         *_CATALOGUE_READ,
         *_SUPPLY_READ,
         "inventory.confirm_count",
@@ -177,6 +180,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     INTEGRATION: [
         *_SHIPPING_READ,
         "logistics.track_shipment",
+        "logistics.view_shipping_costs",
         *_CATALOGUE_READ,
         "inventory.add_product",
         "inventory.change_product",

@@ -198,6 +198,8 @@ SPECTACULAR_SETTINGS = {
         "OrderStateEnum": "orders.models.OrderState.choices",
         "QuotationStateEnum": "orders.models.QuotationState.choices",
         "ContractStateEnum": "orders.models.ContractState.choices",
+        "ShipmentStateEnum": "logistics.models.ShipmentState.choices",
+        "DeliveryExceptionKindEnum": "logistics.models.DeliveryExceptionKind.choices",
     },
 }
 

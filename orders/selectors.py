@@ -288,19 +288,26 @@ def _may_open_priced_files(user: Any) -> bool:
     return can_see_prices(user) and user.has_perm("orders.view_quotation")
 
 
+def _may_open(user: Any, kind: str, priced_ok: bool) -> bool:
+    # logistics hands the commercial invoice to customs, so it opens that one priced file
+    return priced_ok or kind in UNPRICED_ATTACHMENT_KINDS or (
+        kind == AttachmentKind.COMMERCIAL_INVOICE and user.has_perm("logistics.track_shipment"))
+
+
 def attachment_visible_to(user: Any, attachment: Any) -> bool:
-    """Files are served only to people who may see their order and, unless the file shows
-    no prices, may see prices (the warehouse and planners do not)."""
+    """Files are served only to people who may see their order (or, for a shipment's
+    files, shipments) and, unless the file shows no prices, may see prices (the warehouse
+    and planners do not)."""
     sees_shipment = attachment.shipment_id is not None and user.has_perm("logistics.view_shipment")
     if not sees_shipment and not order_is_visible_to(user, attachment.order):
         return False
-    return attachment.kind in UNPRICED_ATTACHMENT_KINDS or _may_open_priced_files(user)
+    return _may_open(user, attachment.kind, _may_open_priced_files(user))
 
 
 def attachments_visible_to(user: Any, attachments: list) -> list:
     """The files of an order `user` already sees that `user` may open (no query per file)."""
     priced_ok = _may_open_priced_files(user)
-    return [a for a in attachments if priced_ok or a.kind in UNPRICED_ATTACHMENT_KINDS]
+    return [a for a in attachments if _may_open(user, a.kind, priced_ok)]
 
 
 def agreed_prices(customer_id: int, product_ids: list[int], *, currency: str) -> dict[int, tuple]:

@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'shipment',
                 'verbose_name_plural': 'shipments',
                 'ordering': ['-created_at', '-id'],
-                'permissions': [('plan_shipment', 'Can plan and cancel shipments'), ('pack_shipment', 'Can pick, verify and pack shipments'), ('ship_shipment', 'Can choose the carrier and ship'), ('track_shipment', 'Can record tracking, delivery exceptions and proof of delivery')],
+                'permissions': [('plan_shipment', 'Can plan and cancel shipments'), ('pack_shipment', 'Can pick, verify and pack shipments'), ('ship_shipment', 'Can choose the carrier and ship'), ('track_shipment', 'Can record tracking, delivery exceptions and proof of delivery'), ('view_shipping_costs', 'Can see shipping costs and carrier rates')],
             },
             bases=(django_fsm.FSMModelMixin, models.Model),
         ),

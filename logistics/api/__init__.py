@@ -4,7 +4,7 @@ choice, tracking events, documents and proof of delivery; carriers (read only).
 Every step parses its input, calls one service and answers the updated shipment. Reading
 needs `logistics.view_shipment` or seeing the shipment's order (404 otherwise); the
 services check the role of a step (403) and the shipment's state (409, with `state` and
-`allowed_transitions`). Shipping costs and rates only reach callers who may see prices.
+`allowed_transitions`). Shipping costs and rates reach only `logistics.view_shipping_costs`.
 """
 
 from __future__ import annotations

@@ -4,11 +4,9 @@ all at once over a few scarce SKUs in two warehouses."""
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 
 from inventory.models import StockLevel, WorkOrder
@@ -22,29 +20,9 @@ from inventory.services import (
 from orders import services
 from orders.models import OrderState, SalesOrderLine
 from tests.factories import CustomerFactory, ProductFactory, WarehouseFactory, approved_order, released_order
+from tests.threads import run_at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _run_all(jobs) -> list[str]:
-    barrier, errors = threading.Barrier(len(jobs)), []
-
-    def run(job):
-        try:
-            barrier.wait(timeout=30)
-            job()
-        except Exception as exc:  # any error (a deadlock included) fails the test
-            errors.append(repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    return errors
 
 
 def test_releases_receipts_completions_and_cancellations_at_once_never_oversell_or_deadlock(users):
@@ -75,7 +53,7 @@ def test_releases_receipts_completions_and_cancellations_at_once_never_oversell_
              for work_order in work_orders[:2]]
     jobs += [lambda o=waiting[2]: services.order_transition(order_id=o.pk, name="cancel", by=users["sales"],
                                                             reason="concurrent cancel")]
-    assert _run_all(jobs) == []
+    assert [repr(exc) for exc in run_at_once(jobs)] == []  # a deadlock included
 
     for level in StockLevel.objects.all():
         assert 0 <= level.reserved <= level.on_hand
@@ -111,7 +89,7 @@ def test_releases_raising_work_orders_and_requisitions_in_either_line_order_do_n
         orders.append(approved_order(users, customer=customer, lines=lines if n % 2 else lines[::-1]))
     jobs = [lambda o=order: services.order_transition(order_id=o.pk, name="start_fulfilment", by=users["planner"])
             for order in orders]
-    assert _run_all(jobs) == []
+    assert [repr(exc) for exc in run_at_once(jobs)] == []  # a deadlock included
     assert WorkOrder.objects.filter(warehouse=warehouse).count() == 8
     from inventory.models import PurchaseRequisition
 

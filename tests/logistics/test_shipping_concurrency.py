@@ -4,11 +4,9 @@ while the order is cancelled."""
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from inventory.models import StockLevel
 from inventory.services import ledger_differences
@@ -26,32 +24,16 @@ from tests.factories import (
     released_order,
     stock,
 )
+from tests.threads import run_at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _run_all(jobs) -> tuple[list[str], list[str]]:
-    """Run the jobs at once; (refusals by code, unexpected errors)."""
-    barrier, refused, errors = threading.Barrier(len(jobs)), [], []
-
-    def run(job):
-        try:
-            barrier.wait(timeout=30)
-            job()
-        except ApplicationError as exc:  # a business rule said no: expected for the losers
-            refused.append(exc.code)
-        except Exception as exc:  # anything else (a deadlock included) fails the test
-            errors.append(repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    return refused, errors
+    """Run the jobs at once: (the codes of the refusals, repr of any other error)."""
+    raised = run_at_once(jobs)
+    return ([exc.code for exc in raised if isinstance(exc, ApplicationError)],
+            [repr(exc) for exc in raised if not isinstance(exc, ApplicationError)])
 
 
 def test_packers_scanning_at_once_never_verify_more_than_the_line_needs(users):

@@ -54,14 +54,25 @@ def measure() -> int:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from inventory.models import Product, PurchaseOrder, WorkOrder
+    from inventory.models import Product, PurchaseOrder, Warehouse, WorkOrder
+    from logistics.models import Shipment
     from orders.models import SalesOrder
 
     waiting = SalesOrder.objects.filter(lines__backorder_quantity__gt=0).order_by("pk").first()
     work_order = WorkOrder.objects.order_by("pk").first()
     purchase_order = PurchaseOrder.objects.order_by("pk").first()
     product = Product.objects.get(sku="BR-6205")
+    planned = Shipment.objects.filter(state="planned").order_by("pk").first()
+    delivered = Shipment.objects.filter(state="delivered").order_by("pk").first()
+    shanghai = Warehouse.objects.get(code="SH")
     requests = [
+        ("warehouse", "/shipping/", "shipments page"),
+        ("warehouse", "/shipping/to-ship/", "to-ship page"),
+        ("warehouse", f"/shipping/pick/{shanghai.pk}/", "pick list page"),
+        ("warehouse", f"/shipping/{planned.pk}/pack/", "pack and verify page"),
+        ("logistics", f"/shipping/{delivered.pk}/", "shipment page (delivered: tracking, proof, documents)"),
+        ("logistics", "/api/v1/shipments/", "GET /api/v1/shipments/"),
+        ("logistics", f"/api/v1/shipments/{delivered.pk}/", "GET /api/v1/shipments/{id}/"),
         ("planner", "/inventory/exceptions/", "exceptions board page"),
         ("planner", "/inventory/work-orders/", "work orders page"),
         ("planner", f"/inventory/work-orders/{work_order.pk}/", "work order page"),

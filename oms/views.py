@@ -37,6 +37,22 @@ ROLE_ACTIONS: dict[str, list[tuple[str, object, str, str]]] = {
 }
 
 
+def _shipping_summary(user) -> dict[str, int] | None:
+    """For the warehouse and logistics: shipments to pick, packed ones waiting for the
+    carrier, and delivery exceptions. One query."""
+    if not user.has_perm("logistics.view_shipment") or not any(
+            user.has_perm(f"logistics.{step}_shipment") for step in ("pack", "ship", "track")):
+        return None
+    from django.db.models import Count, Q
+
+    from logistics.models import Shipment, ShipmentState
+
+    return Shipment.objects.aggregate(
+        to_pick=Count("id", filter=Q(state__in=[ShipmentState.PLANNED, ShipmentState.PICKING])),
+        packed=Count("id", filter=Q(state=ShipmentState.PACKED)),
+        exceptions=Count("id", filter=Q(state=ShipmentState.EXCEPTION)))
+
+
 def _supply_summary(user) -> dict[str, int] | None:
     """For planners (who see supply exceptions): how many exceptions are open and how
     many order lines wait for supply. Two queries."""
@@ -71,6 +87,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {
         "sections": sections,
         "supply": _supply_summary(user),
+        "shipping": _shipping_summary(user),
         "signoffs": order_selectors.signoffs_awaiting(user)[:QUEUE_PREVIEW] if may_sign_off else None,
         "contract_reviews": (order_selectors.contracts_awaiting_review(user)[:QUEUE_PREVIEW]
                              if user.has_perm("orders.review_contract") else None),

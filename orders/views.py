@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from customers.selectors import customers_visible_to
+from logistics.views.order_panel import shipments_panel
 from oms.errors import ApplicationError, ValidationFailed
 
 from . import selectors, services
@@ -102,6 +103,7 @@ def order_detail_page(request: HttpRequest, pk: int, *, priority_form: PriorityF
         "priority_form": priority_form or (PriorityForm.for_order(order) if may_reprioritise(order, request.user)
                                            else None),
         "priority_errors": priority_errors or [],
+        "shipments_panel": shipments_panel(order, request.user),  # one query (three to plan)
     }, status=status)
 
 

@@ -77,7 +77,8 @@ STOCK = {
 
 # Each demo order: customer, entered by, channel, lines [(sku, qty, discount)], the steps it
 # has gone through [(transition, user, reason)], and a payment (by finance) if any. The
-# shipping steps go through shipments: "pack" plans, verifies and packs everything reserved
+# shipping steps go through shipments: "plan" plans shipments of everything reserved (left
+# for the warehouse to pick), "pack" plans, verifies and packs everything reserved
 # ("pack_first_line" only the first line), "ship" ships what is packed with the recommended
 # carrier, "deliver" records proof of delivery.
 # Orders whose first step is "review", "quote" or "contract" start as inquiries and go
@@ -96,7 +97,8 @@ ORDERS = [
      [("submit", "sales", ""),
       ("reject", "reviewer", "Unit price below the agreed framework price; please re-quote.")]),
     ("C-1002", "integration", Channel.API, [("SM-750", 16, 5), ("CB-05", 16, 0)],
-     [("submit", "integration", ""), ("approve", "reviewer", ""), ("start_fulfilment", "planner", "")]),
+     [("submit", "integration", ""), ("approve", "reviewer", ""), ("start_fulfilment", "planner", ""),
+      ("plan", "warehouse", "")]),
     ("C-1001", "desk", Channel.EMAIL, [("GB-200", 2, 0), ("LR-1200", 4, 0)],
      [("submit", "desk", ""), ("approve", "reviewer", ""), ("start_fulfilment", "planner", ""),
       ("pack", "warehouse", "")]),
@@ -138,7 +140,7 @@ LOCATIONS = {"SH": ["A-01", "A-02", "B-01", "B-02"], "SZ": ["A-01", "A-02"]}
 #: Demo standard cost as a share of the list price (finance sees margins against it).
 COST_RATIO = Decimal("0.68")
 PREORDER_STEPS = {"review", "quote", "contract"}
-SHIPPING_STEPS = {"pack", "pack_first_line", "ship", "deliver"}
+SHIPPING_STEPS = {"plan", "pack", "pack_first_line", "ship", "deliver"}
 
 CARRIERS = [
     # code, name, tracking URL, [(mode, service, base fee, per kg, per m³, transit days, max kg, fragile, regions)]
@@ -326,7 +328,9 @@ class Command(BaseCommand):
     def _shipping_step(self, order: SalesOrder, name: str, user: User) -> None:
         """Pack, ship or deliver the order's shipments through the shipping services, as the
         warehouse and logistics would on their pages."""
-        if name in ("pack", "pack_first_line"):
+        if name == "plan":
+            shipping.shipment_create(order_id=order.pk, by=user)
+        elif name in ("pack", "pack_first_line"):
             first = order.lines.order_by("line_no").first()
             quantities = {first.pk: first.reserved_quantity} if name == "pack_first_line" else None
             for shipment in shipping.shipment_create(order_id=order.pk, by=user, quantities=quantities):

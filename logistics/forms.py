@@ -161,8 +161,8 @@ class TrackingEventForm(ShippingForm):
     status = forms.ChoiceField(label=_("Status"), choices=[(s.value, s.label) for s in MANUAL_STATUSES])
     occurred_at = forms.CharField(label=_("Time"), required=False, max_length=32, widget=forms.DateTimeInput(
         attrs={"type": "datetime-local"}), help_text=_("Leave empty for now."))
-    location = forms.CharField(label=_("Location"), required=False, max_length=200)
-    description = forms.CharField(label=_("Description"), required=False, max_length=500)
+    location = forms.CharField(label=_("Place"), required=False, max_length=200)
+    description = forms.CharField(label=_("Event details"), required=False, max_length=500)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -189,7 +189,7 @@ class DeliveryForm(ShippingForm):
 
     recipient_name = forms.CharField(label=_("Received by"), max_length=120,
                                      error_messages={"required": _("Enter who received the goods.")})
-    delivered_at = forms.CharField(label=_("Delivered"), required=False, max_length=32, widget=forms.DateTimeInput(
+    delivered_at = forms.CharField(label=_("Delivered at"), required=False, max_length=32, widget=forms.DateTimeInput(
         attrs={"type": "datetime-local"}), help_text=_("Leave empty for now."))
     signature = forms.FileField(label=_("Signature (image or PDF)"), required=False,
                                 widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}))

@@ -203,13 +203,13 @@ class Shipment(FSMModelMixin, models.Model):
     expected_delivery = models.DateField(_("expected delivery"), null=True, blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=64, blank=True)
     ship_date = models.DateField(_("ship date"), null=True, blank=True)
-    packed_at = models.DateTimeField(_("packed"), null=True, blank=True)
+    packed_at = models.DateTimeField(_("packed at"), null=True, blank=True)
     packed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("packed by"), null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="+")
-    shipped_at = models.DateTimeField(_("shipped"), null=True, blank=True)
+    shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
     shipped_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("shipped by"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
-    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     exception_kind = models.CharField(_("exception"), max_length=12, choices=DeliveryExceptionKind.choices,
                                       blank=True)
     exception_note = models.TextField(_("exception note"), blank=True)
@@ -402,7 +402,7 @@ class TrackingEvent(models.Model):
     external_id = models.CharField(_("event id"), max_length=120)
     occurred_at = models.DateTimeField(_("time"))
     status = models.CharField(_("status"), max_length=20, choices=TrackingStatus.choices)
-    location = models.CharField(_("location"), max_length=200, blank=True)
+    location = models.CharField(_("place"), max_length=200, blank=True)
     description = models.CharField(_("description"), max_length=500, blank=True)
     source = models.CharField(_("source"), max_length=8, choices=EventSource.choices)
     raw = models.JSONField(_("as received"), default=dict, blank=True)
@@ -429,7 +429,7 @@ class ProofOfDelivery(models.Model):
     shipment = models.OneToOneField(Shipment, verbose_name=_("shipment"), on_delete=models.CASCADE,
                                     related_name="proof_of_delivery")
     recipient_name = models.CharField(_("recipient"), max_length=120, blank=True)
-    delivered_at = models.DateTimeField(_("delivered"))
+    delivered_at = models.DateTimeField(_("delivered at"))
     signature = models.ForeignKey("orders.Attachment", verbose_name=_("signature"), null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="+")
     photo = models.ForeignKey("orders.Attachment", verbose_name=_("photo"), null=True, blank=True,

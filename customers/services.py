@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from oms.errors import PermissionDenied
-from oms.services import require_perm, save_validated
+from oms.services import require_perm, save_validated, service_transaction
 
 from .models import Customer
 
@@ -19,7 +18,7 @@ def customer_create(*, by: Any, **fields: Any) -> Customer:
     if not by.has_perm("customers.view_credit"):
         fields.pop("credit_limit", None)
         fields.pop("prepayment_required", None)
-    with transaction.atomic(durable=True):
+    with service_transaction():
         return save_validated(Customer(), **fields)
 
 
@@ -28,5 +27,5 @@ def customer_update(*, customer: Customer, by: Any, **fields: Any) -> Customer:
     credit_fields = {"credit_limit", "prepayment_required"} & fields.keys()
     if credit_fields and not by.has_perm("customers.view_credit"):
         raise PermissionDenied(_("You are not allowed to change the credit limit or the prepayment flag."))
-    with transaction.atomic(durable=True):
+    with service_transaction():
         return save_validated(customer, **fields)

@@ -23,6 +23,8 @@ from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
+from oms.services import service_transaction
+
 from ..models import (
     INCOMING_PO_STATES,
     OPEN_WO_STATES,
@@ -304,9 +306,9 @@ def rebalance(*, product_ids, by: Any = None, exception: Any = None, reason: str
     result = RebalanceResult()
     if not product_ids:
         return result
-    with transaction.atomic(durable=True):
+    with service_transaction():
         filled = [line.pk for line in _fill_waiting(product_ids, by=by, reason=reason, result=result)]
-    with transaction.atomic(durable=True):
+    with service_transaction():
         _refresh_promise_dates(product_ids, filled, by=by, exception=exception, reason=reason, result=result)
     return result
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from oms.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from oms.money import plain
-from oms.services import require_perm
+from oms.services import require_perm, service_transaction
 
 from ..models import (
     Batch,
@@ -57,7 +57,7 @@ def transfer_send(*, product: Product, from_location: Location, to_warehouse: Wa
         raise ValidationFailed(errors={"batch": [_("This product is batch tracked: name the batch.")]})
     if len(note) > 250:
         raise ValidationFailed(errors={"note": [_("At most 250 characters.")]})
-    with transaction.atomic(durable=True):
+    with service_transaction():
         for warehouse_id in (from_location.warehouse_id, to_warehouse.pk):
             StockLevel.objects.get_or_create(product=product, warehouse_id=warehouse_id)
         levels = {level.warehouse_id: level for level in lock_levels([product.pk])}
@@ -84,7 +84,7 @@ def transfer_receive(*, transfer_id: int, by: Any, location: Location | None = N
     """The transfer arrived: it leaves "in transit" and enters the destination location
     (receiving if none is named); waiting orders may then get it."""
     require_perm(by, "inventory.receive_stock", _("You are not allowed to receive stock."))
-    with transaction.atomic(durable=True):
+    with service_transaction():
         transfer = (Transfer.objects.select_for_update(of=("self",), no_key=True)
                     .select_related("product", "to_warehouse").filter(pk=transfer_id).first())
         if transfer is None:
@@ -118,7 +118,7 @@ def count_create(*, location: Location, by: Any) -> CycleCount:
     if CycleCount.objects.filter(location=location, state__in=[CountState.OPEN, CountState.COUNTED]).exists():
         raise in_progress
     try:
-        with transaction.atomic(durable=True):
+        with service_transaction():
             count = _create_count(location, by)
     except IntegrityError:  # created at the same time by someone else (one open count per location)
         raise in_progress from None
@@ -151,7 +151,7 @@ def count_enter(*, count_id: int, counted: dict[int, Any], by: Any,
     when it is counted: stock moved since the sheet was made is not counted as a
     difference, and what moves between counting and confirming stays as it was moved."""
     require_perm(by, "inventory.count_stock", _("You are not allowed to count stock."))
-    with transaction.atomic(durable=True):
+    with service_transaction():
         count = _lock_count(count_id)
         if count.state not in (CountState.OPEN, CountState.COUNTED):
             raise Conflict(_("This count is closed."), code="count_closed")
@@ -204,7 +204,7 @@ def count_confirm(*, count_id: int, by: Any) -> CycleCount:
     an adjustment of the location. Refused for the person who counted, and when a shortage
     would leave less than is reserved (release or move reservations first)."""
     require_perm(by, "inventory.confirm_count", _("You are not allowed to confirm counts."))
-    with transaction.atomic(durable=True):
+    with service_transaction():
         count = _lock_count(count_id)
         if count.state != CountState.COUNTED:
             raise Conflict(_("Only a counted sheet can be confirmed."), code="count_not_counted")
@@ -239,7 +239,7 @@ def count_confirm(*, count_id: int, by: Any) -> CycleCount:
 
 def count_cancel(*, count_id: int, by: Any) -> CycleCount:
     require_perm(by, "inventory.count_stock", _("You are not allowed to count stock."))
-    with transaction.atomic(durable=True):
+    with service_transaction():
         count = _lock_count(count_id)
         if count.state not in (CountState.OPEN, CountState.COUNTED):
             raise Conflict(_("This count is closed."), code="count_closed")

@@ -9,14 +9,13 @@ import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from oms.errors import ValidationFailed
 from oms.money import plain
-from oms.services import require_perm
+from oms.services import require_perm, service_transaction
 
 from ..models import (
     QTY_DIGITS,
@@ -149,7 +148,7 @@ def stock_receive(*, product: Product, warehouse: Warehouse, quantity: Any, by: 
         require_perm(by, "inventory.receive_stock", _("You are not allowed to receive stock."))
     arrived, refused = check_receipt(quantity, rejected)
     check_location(location, warehouse)
-    with transaction.atomic(durable=True):
+    with service_transaction():
         batch = receipt_batch(product, batch_code, expires_on)
         move = post_receipt(product=product, warehouse=warehouse, arrived=arrived, refused=refused, batch=batch,
                             location=location, by=by, reference=reference, source_type=source_type,
@@ -171,7 +170,7 @@ def stock_adjust(*, product: Product, location: Location, delta: Any, reason: st
     change = check_delta(delta)
     if not (reason or "").strip():
         raise ValidationFailed(errors={"reason": [_("Say why the stock is adjusted.")]})
-    with transaction.atomic(durable=True):
+    with service_transaction():
         level = lock_level(product.pk, location.warehouse_id)
         move = post_adjustment(level, location=location, batch=batch, change=change, reason=reason.strip(), by=by,
                                reference=reference, source_type=source_type, source_id=source_id)

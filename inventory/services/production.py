@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from oms.errors import NotFound, ValidationFailed
-from oms.services import require_perm
+from oms.services import require_perm, service_transaction
 
 from ..models import (
     WORK_ORDER_EXCEPTIONS,
@@ -42,7 +41,7 @@ def work_order_create(*, product: Product, quantity: Any, warehouse: Warehouse, 
         raise ValidationFailed(errors={"product": [_("Only make items are produced.")]})
     quantity = check_quantity(quantity, "quantity")
     due = check_date(due_date, "due_date", not_before=timezone.localdate())
-    with transaction.atomic(durable=True):
+    with service_transaction():
         work_order = WorkOrder.objects.create(number=document_number("WO"), product=product, quantity=quantity,
                                               warehouse=warehouse, due_date=due, notes=notes.strip(), created_by=by)
     rebalance(product_ids=[product.pk], by=by, reason=_("Work order %(number)s planned") % {
@@ -61,7 +60,7 @@ def work_order_transition(*, work_order_id: int, name: str, by: Any, reason: str
         raise NotFound(_("Unknown step."))
     if name == "cancel" and not reason.strip():
         raise ValidationFailed(errors={"reason": [_("Say why the work order is cancelled.")]})
-    with transaction.atomic(durable=True):
+    with service_transaction():
         work_order = _lock_work_order(work_order_id)
         run_step(work_order, name)
         if name == "start" and work_order.started_at is None:
@@ -88,7 +87,7 @@ def work_order_block(*, work_order_id: int, kind: str, note: str, by: Any,
     if not note.strip():
         raise ValidationFailed(errors={"note": [_("Say what happened.")]})
     new_date = check_date(new_due_date, "new_due_date", not_before=timezone.localdate()) if new_due_date else None
-    with transaction.atomic(durable=True):
+    with service_transaction():
         work_order = _lock_work_order(work_order_id)
         run_step(work_order, "block")
         exception = SupplyException.objects.create(kind=kind, work_order=work_order, note=note.strip(),
@@ -110,7 +109,7 @@ def work_order_complete(*, work_order_id: int, quantity: Any, by: Any, rejected:
     orders in priority order."""
     require_perm(by, PLAN, _("You are not allowed to plan supply."))
     arrived, refused = check_receipt(quantity, rejected)
-    with transaction.atomic(durable=True):
+    with service_transaction():
         work_order = _lock_work_order(work_order_id)
         if not can_proceed(work_order.complete):
             raise refuse(work_order, "complete")

@@ -6,13 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from oms.errors import NotFound, TransitionNotAllowed, ValidationFailed
 from oms.money import plain
-from oms.services import require_perm
+from oms.services import require_perm, service_transaction
 
 from ..models import (
     INCOMING_PO_STATES,
@@ -43,7 +42,7 @@ def requisition_create(*, product: Product, quantity: Any, needed_by: Any = None
     needed = check_date(needed_by, "needed_by", not_before=timezone.localdate()) if needed_by else None
     if len(note) > 250:
         raise ValidationFailed(errors={"note": [_("At most 250 characters.")]})
-    with transaction.atomic(durable=True):
+    with service_transaction():
         return PurchaseRequisition.objects.create(number=document_number("PR"), product=product, quantity=quantity,
                                                   needed_by=needed, warehouse=warehouse, note=note.strip(),
                                                   created_by=by)
@@ -51,7 +50,7 @@ def requisition_create(*, product: Product, quantity: Any, needed_by: Any = None
 
 def requisition_cancel(*, requisition_id: int, by: Any) -> PurchaseRequisition:
     require_perm(by, PLAN, _("You are not allowed to plan supply."))
-    with transaction.atomic(durable=True):
+    with service_transaction():
         requisition = PurchaseRequisition.objects.select_for_update(no_key=True).filter(pk=requisition_id).first()
         if requisition is None:
             raise NotFound(_("Requisition not found."))
@@ -105,7 +104,7 @@ def purchase_order_create(*, supplier: Supplier, warehouse: Warehouse, expected_
         entry["quantity"] += quantity
     if errors:
         raise ValidationFailed(errors=errors)
-    with transaction.atomic(durable=True):
+    with service_transaction():
         requisitions = list(PurchaseRequisition.objects.select_for_update(of=("self",), no_key=True)
                             .select_related("product").filter(pk__in=requisition_ids or []).order_by("pk"))
         if len(requisitions) != len(set(requisition_ids or [])):
@@ -157,7 +156,7 @@ def purchase_order_transition(*, purchase_order_id: int, name: str, by: Any, rea
         raise ValidationFailed(errors={"reason": [_("Say why the rest will not come.")]})
     if len(supplier_reference) > 64:
         raise ValidationFailed(errors={"supplier_reference": [_("At most 64 characters.")]})
-    with transaction.atomic(durable=True):
+    with service_transaction():
         purchase_order = _lock_purchase_order(purchase_order_id)
         run_step(purchase_order, name)
         now = timezone.now()
@@ -187,7 +186,7 @@ def purchase_order_receive(*, purchase_order_id: int, receipts: list[dict], by: 
     require_perm(by, "inventory.receive_stock", _("You are not allowed to receive stock."))
     if not receipts:
         raise ValidationFailed(errors={"receipts": [_("Enter what arrived.")]})
-    with transaction.atomic(durable=True):
+    with service_transaction():
         purchase_order = _lock_purchase_order(purchase_order_id)
         if purchase_order.state not in INCOMING_PO_STATES:
             raise refuse(purchase_order, "receive_part")
@@ -241,7 +240,7 @@ def purchase_order_delay(*, purchase_order_id: int, new_expected_date: Any, note
     new_date = check_date(new_expected_date, "new_expected_date", not_before=timezone.localdate())
     if not note.strip():
         raise ValidationFailed(errors={"note": [_("Say what the supplier told you.")]})
-    with transaction.atomic(durable=True):
+    with service_transaction():
         purchase_order = _lock_purchase_order(purchase_order_id)
         if purchase_order.state not in INCOMING_PO_STATES:
             raise refuse(purchase_order, "delay")

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from oms.errors import Conflict, NotFound, TransitionNotAllowed, ValidationFailed
-from oms.services import require_perm
+from oms.services import require_perm, service_transaction
 
 from ..models import (
     INCOMING_PO_STATES,
@@ -158,7 +158,7 @@ def raise_supply_for_line(*, line_id: int, by: Any) -> dict[str, int]:
     from .allocation import WAITING_STATES
 
     require_perm(by, PLAN, _("You are not allowed to plan supply."))
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order_id = SalesOrderLine.objects.filter(pk=line_id).values_list("order_id", flat=True).first()
         if order_id is None:
             raise NotFound(_("Order line not found."))
@@ -215,7 +215,7 @@ def cancel_supply_for_order(order: Any, *, by: Any, reason: str) -> dict[str, in
 def exception_resolve(*, exception_id: int, by: Any) -> SupplyException:
     """Mark an exception dealt with (it leaves the planners' board)."""
     require_perm(by, PLAN, _("You are not allowed to plan supply."))
-    with transaction.atomic(durable=True):
+    with service_transaction():
         exception = SupplyException.objects.select_for_update(no_key=True).filter(pk=exception_id).first()
         if exception is None:
             raise NotFound(_("Exception not found."))

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
-
+from oms.services import service_transaction
 from orders.models import Attachment
 from orders.services.attachments import attachment_store
 
@@ -25,7 +24,7 @@ def shipment_documents_render(*, shipment_id: int, by: Any = None) -> list[Attac
     if shipment is None or shipment.state in (ShipmentState.PLANNED, ShipmentState.PICKING, ShipmentState.CANCELLED):
         return []
     rendered = shipment_documents(shipment)
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order, shipment = lock_shipment(shipment_id)
         if shipment.state in (ShipmentState.PLANNED, ShipmentState.PICKING, ShipmentState.CANCELLED):
             return []  # reopened or cancelled meanwhile

@@ -17,7 +17,7 @@ from inventory.services.ledger import check_quantity
 from inventory.services.supply import refuse, run_step
 from oms.errors import TransitionNotAllowed, ValidationFailed
 from oms.money import plain
-from oms.services import require_perm
+from oms.services import require_perm, service_transaction
 from orders.models import SalesOrder
 
 from ..locks import lock_shipment
@@ -85,7 +85,7 @@ def shipment_verify(*, shipment_id: int, by: Any, sku: str, quantity: Any, batch
     if not sku:
         raise ValidationFailed(errors={"sku": [_("Scan or type the SKU.")]})
     quantity = check_quantity(quantity, "quantity")
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order, shipment = lock_shipment(shipment_id)
         _check_packable(order, shipment, "verify")
         lines = list(shipment.lines.select_for_update(of=("self",), no_key=True)
@@ -138,7 +138,7 @@ def _check_batch(shipment: Shipment, product: Any, code: str, quantity: Decimal)
 def shipment_unverify(*, shipment_id: int, item_id: int, by: Any) -> None:
     """Take a verified item out again (packed by mistake), before the shipment is packed."""
     require_perm(by, PACK, _("You are not allowed to pick and pack shipments."))
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order, shipment = lock_shipment(shipment_id)
         if shipment.state not in _PACKING_STATES:
             raise refuse(shipment, "unverify")
@@ -178,7 +178,7 @@ def package_measure(*, shipment_id: int, by: Any, number: Any, weight_kg: Any, l
             errors.update(exc.errors)
     if errors:
         raise ValidationFailed(errors=errors)
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order, shipment = lock_shipment(shipment_id)
         if shipment.state not in _PACKING_STATES:
             raise refuse(shipment, "measure")
@@ -192,7 +192,7 @@ def package_measure(*, shipment_id: int, by: Any, number: Any, weight_kg: Any, l
 def package_remove(*, shipment_id: int, by: Any, number: Any) -> None:
     """Remove an empty package."""
     require_perm(by, PACK, _("You are not allowed to pick and pack shipments."))
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order, shipment = lock_shipment(shipment_id)
         if shipment.state not in _PACKING_STATES:
             raise refuse(shipment, "measure")
@@ -209,7 +209,7 @@ def shipment_pack(*, shipment_id: int, by: Any) -> Shipment:
     and measured (empty ones are dropped). The order becomes ready to ship; the packing
     documents are rendered after the commit."""
     require_perm(by, PACK, _("You are not allowed to pick and pack shipments."))
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order, shipment = lock_shipment(shipment_id)
         _check_packable(order, shipment, "pack")
         lines = list(shipment.lines.select_related("order_line__product").order_by("order_line__line_no"))
@@ -245,7 +245,7 @@ def shipment_reopen(*, shipment_id: int, by: Any, reason: str) -> Shipment:
     require_perm(by, PACK, _("You are not allowed to pick and pack shipments."))
     if not reason.strip():
         raise ValidationFailed(errors={"reason": [_("Say why the shipment is opened again.")]})
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order, shipment = lock_shipment(shipment_id)
         run_step(shipment, "reopen")
         shipment.save()

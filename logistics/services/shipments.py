@@ -6,7 +6,6 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
@@ -15,7 +14,7 @@ from inventory.services.ledger import check_quantity, reserved_by_warehouse
 from inventory.services.supply import document_number, run_step
 from oms.errors import TransitionNotAllowed, ValidationFailed
 from oms.money import plain
-from oms.services import require_perm
+from oms.services import require_perm, service_transaction
 from orders.models import OrderState, SalesOrder, SalesOrderLine
 from orders.services.core import lock_visible_order
 
@@ -111,7 +110,7 @@ def shipment_create(*, order_id: int, by: Any, warehouse_id: int | None = None,
     require_perm(by, PLAN, _("You are not allowed to plan shipments."))
     if warehouse_id is not None and not Warehouse.objects.filter(pk=warehouse_id).exists():
         raise ValidationFailed(errors={"warehouse": [_("Unknown warehouse.")]})
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order = lock_visible_order(order_id, by)
         if order.state not in SHIPPABLE_ORDER_STATES:
             raise TransitionNotAllowed(
@@ -137,7 +136,7 @@ def shipment_create(*, order_id: int, by: Any, warehouse_id: int | None = None,
 def shipment_start_picking(*, shipment_id: int, by: Any) -> Shipment:
     """The warehouse starts picking a planned shipment (scanning the first item does too)."""
     require_perm(by, "logistics.pack_shipment", _("You are not allowed to pick and pack shipments."))
-    with transaction.atomic(durable=True):
+    with service_transaction():
         _order, shipment = lock_shipment(shipment_id)
         run_step(shipment, "start_picking")
         shipment.save()
@@ -150,7 +149,7 @@ def shipment_cancel(*, shipment_id: int, by: Any, reason: str) -> Shipment:
     require_perm(by, PLAN, _("You are not allowed to plan shipments."))
     if not reason.strip():
         raise ValidationFailed(errors={"reason": [_("Say why the shipment is cancelled.")]})
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order, shipment = lock_shipment(shipment_id)
         run_step(shipment, "cancel")
         shipment.notes = (shipment.notes + "\n" if shipment.notes else "") + reason.strip()

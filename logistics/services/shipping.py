@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from inventory.services.ledger import issue_for_line
 from inventory.services.supply import check_date, refuse, run_step
 from oms.errors import TransitionNotAllowed, ValidationFailed
-from oms.services import require_perm
+from oms.services import require_perm, service_transaction
 
 from ..carriers import Ranking, rank_carrier_options
 from ..locks import lock_shipment
@@ -58,7 +58,7 @@ def shipment_choose_carrier(*, shipment_id: int, by: Any, service_id: Any = None
     """Logistics picks a carrier service for a packed shipment, or accepts the top one
     (no `service_id`). A service the ranking excludes is refused with its reasons."""
     require_perm(by, SHIP, _("You are not allowed to choose carriers and ship."))
-    with transaction.atomic(durable=True):
+    with service_transaction():
         _order, shipment = lock_shipment(shipment_id)
         if shipment.state != ShipmentState.PACKED:
             raise refuse(shipment, "choose_carrier")
@@ -101,7 +101,7 @@ def shipment_ship(*, shipment_id: int, by: Any, tracking_number: str, ship_date:
     shipped_on = check_date(ship_date, "ship_date") if ship_date not in (None, "") else today
     if shipped_on > today:
         raise ValidationFailed(errors={"ship_date": [_("The ship date cannot be in the future.")]})
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order, shipment = lock_shipment(shipment_id)
         if shipment.state != ShipmentState.PACKED:
             raise refuse(shipment, "ship")

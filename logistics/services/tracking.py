@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from inventory.services.supply import refuse, run_step
 from oms.errors import ValidationFailed
-from oms.services import require_perm
+from oms.services import require_perm, service_transaction
 from orders.models import AttachmentKind
 from orders.services.attachments import attachment_store, sniff_upload
 
@@ -84,7 +84,7 @@ def tracking_record(*, shipment_id: int, updates: list[TrackingUpdate], by: Any 
     """Record the updates the shipment does not have yet (by event id) and apply them in
     time order; returns the new events. Recording the same updates twice records nothing
     the second time. A carrier's answer resets the poller's failure count."""
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order, shipment = lock_shipment(shipment_id)
         return _record(order, shipment, updates, by=by, source=source)
 
@@ -132,7 +132,7 @@ def tracking_poll(*, shipment_id: int) -> int:
         updates = adapter_for(shipment.carrier_service.carrier).fetch(shipment.carrier_service.carrier,
                                                                       shipment.tracking_number)
     except TrackingUnavailable as exc:
-        with transaction.atomic(durable=True):
+        with service_transaction():
             _order, locked = lock_shipment(shipment_id)
             locked.poll_failures += 1
             locked.last_polled_at = timezone.now()
@@ -162,7 +162,7 @@ def tracking_event_add(*, shipment_id: int, by: Any, status: str, occurred_at: A
         raise ValidationFailed(errors={"status": [
             _("Choose picked up, in transit, out for delivery or other; record a delivery with its proof and a "
               "problem as a delivery exception.")]})
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order, shipment = lock_shipment(shipment_id)
         if shipment.state not in UNDER_WAY_STATES:
             raise refuse(shipment, "track")
@@ -190,7 +190,7 @@ def shipment_report_exception(*, shipment_id: int, by: Any, kind: str, note: str
         raise ValidationFailed(errors={"kind": [_("Choose damaged, refused or lost.")]})
     if not note.strip():
         raise ValidationFailed(errors={"note": [_("Describe what happened.")]})
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order, shipment = lock_shipment(shipment_id)
         _report(order, shipment, by=by, kind=kind, note=note.strip())
     return shipment
@@ -201,7 +201,7 @@ def shipment_resume(*, shipment_id: int, by: Any, note: str) -> Shipment:
     require_perm(by, TRACK, _("You are not allowed to record tracking."))
     if not note.strip():
         raise ValidationFailed(errors={"note": [_("Say how the exception was resolved.")]})
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order, shipment = lock_shipment(shipment_id)
         run_step(shipment, "resume")
         shipment.exception_note = (shipment.exception_note + "\n" if shipment.exception_note else "") + note.strip()
@@ -244,7 +244,7 @@ def shipment_deliver(*, shipment_id: int, by: Any, recipient_name: str, delivere
                 errors.update(exc.errors)
     if errors:
         raise ValidationFailed(errors=errors)
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order, shipment = lock_shipment(shipment_id)
         if shipment.state not in UNDER_WAY_STATES:
             raise refuse(shipment, "deliver")

@@ -86,6 +86,10 @@ class SalesOrder(FSMModelMixin, models.Model):
                                 on_delete=models.SET_NULL, related_name="+")
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.SALES)
     customer_reference = models.CharField(_("customer reference"), max_length=64, blank=True)
+    external_ref = models.CharField(
+        _("external reference"), max_length=100, blank=True,
+        help_text=_("The sending system's id for this order; unique per customer and channel, so the same order "
+                    "cannot be created twice."))
     requested_date = models.DateField(_("requested delivery date"), null=True, blank=True)
     delivery_address = models.ForeignKey("customers.Address", verbose_name=_("delivery address"), null=True,
                                          blank=True, on_delete=models.PROTECT, related_name="+")
@@ -158,6 +162,8 @@ class SalesOrder(FSMModelMixin, models.Model):
             models.CheckConstraint(condition=Q(state__in=OrderState.values), name="order_state_known"),
             models.CheckConstraint(condition=Q(priority_boost__gte=-1000) & Q(priority_boost__lte=1000),
                                    name="order_priority_boost_bounded"),
+            models.UniqueConstraint(fields=["customer", "channel", "external_ref"], condition=~Q(external_ref=""),
+                                    name="unique_external_ref_per_customer_channel"),
         ]
 
     def __str__(self) -> str:

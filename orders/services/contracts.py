@@ -8,12 +8,12 @@ import datetime
 import re
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from oms.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from oms.money import PaymentTerms
+from oms.services import service_transaction
 
 from ..locks import lock_contract, lock_quotation
 from ..models import (
@@ -92,7 +92,7 @@ def contract_create(*, quotation_id: int, by: Any, template: ContractTemplate | 
     today plus the quoted lead time and the order's requested date."""
     if not by.has_perm("orders.add_contract"):
         raise PermissionDenied(_("You are not allowed to prepare contracts."))
-    with transaction.atomic(durable=True):
+    with service_transaction():
         try:
             order, quotation = lock_quotation(quotation_id)
         except Quotation.DoesNotExist:
@@ -143,7 +143,7 @@ def contract_update(*, contract_id: int, by: Any, clauses: dict[int, str] | None
     errors: dict[str, list[str]] = {}
     if delivery_date is not None and delivery_date < timezone.localdate():
         errors["delivery_date"] = [_("The delivery date is in the past.")]
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order, contract = _locked(contract_id, by)
         if contract.state != ContractState.DRAFT:
             raise _not_in_state(contract, _("Editing"))
@@ -172,7 +172,7 @@ def contract_update(*, contract_id: int, by: Any, clauses: dict[int, str] | None
 def contract_submit_review(*, contract_id: int, by: Any) -> Contract:
     if not by.has_perm("orders.change_contract"):
         raise PermissionDenied(_("You are not allowed to edit contracts."))
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order, contract = _locked(contract_id, by)
         if contract.state != ContractState.DRAFT:
             raise _not_in_state(contract, _("Submitting for review"))
@@ -191,7 +191,7 @@ def contract_review(*, contract_id: int, by: Any, approve: bool, comment: str = 
     comment = (comment or "").strip()
     if not approve and not comment:
         raise ValidationFailed(errors={"comment": [_("Say what should change.")]})
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order, contract = _locked(contract_id, by)
         if contract.created_by_id == by.pk:
             raise PermissionDenied(_("The person who drafted a contract cannot review it."), code="four_eyes_rule")
@@ -213,7 +213,7 @@ def contract_attach_signed_copy(*, contract_id: int, by: Any, upload: Any) -> Co
     if not by.has_perm("orders.sign_contract"):
         raise PermissionDenied(_("You are not allowed to record signed contracts."))
     content, content_type = sniff_upload(upload, field="signed_copy")
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order, contract = _locked(contract_id, by)
         if contract.state != ContractState.APPROVED:
             raise TransitionNotAllowed(_("The signed copy is attached after the legal review approved the contract."),
@@ -244,7 +244,7 @@ def contract_sign(*, contract_id: int, by: Any, signed_on: datetime.date, upload
     if errors:  # before anything is stored
         raise ValidationFailed(errors=errors)
     upload_content = sniff_upload(upload, field="signed_copy") if upload is not None else None
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order, contract = _locked(contract_id, by)
         if contract.state in (ContractState.DRAFT, ContractState.IN_REVIEW):
             raise TransitionNotAllowed(_("A contract is signed only after its legal review approved it."),

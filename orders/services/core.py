@@ -24,6 +24,7 @@ from inventory.services import (
 )
 from oms.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from oms.money import DECIMAL_PLACES, MAX_DIGITS, quantize
+from oms.services import service_transaction
 
 from ..locks import lock_order
 from ..models import FULFILMENT_STATES, Channel, NumberSequence, OrderEvent, SalesOrder, SalesOrderLine
@@ -328,7 +329,7 @@ def order_transition(*, order_id: int, name: str, by: Any, reason: str = "") -> 
     see the order (404) and run the step (403), the step is possible from the current state
     and its conditions hold (409), and a reason is given where one is required (400).
     """
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order = lock_visible_order(order_id, by)
         check_transition(order, name, by=by, reason=reason)
         if name == "approve":
@@ -349,7 +350,7 @@ def order_record_payment(*, order_id: int, amount: Decimal, by: Any, reference: 
     if value is None or not value.is_finite() or value <= 0:
         raise ValidationFailed(errors={"amount": [_("The amount must be greater than zero.")]})
     value = quantize(value)
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order = lock_visible_order(order_id, by)
         if not order.accepts_payments():
             raise TransitionNotAllowed(_("Payments cannot be recorded on a closed or cancelled order."))

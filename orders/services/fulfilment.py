@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inventory.services import WAITING_STATES, rebalance
 from oms.errors import Conflict, ValidationFailed
-from oms.services import require_perm
+from oms.services import require_perm, service_transaction
 
 from ..models import OrderState, SalesOrder
 from ..priority import MAX_BOOST
@@ -38,7 +37,7 @@ def order_reprioritise(*, order_id: int, by: Any, reason: str, boost: Any = None
         if abs(boost) > MAX_BOOST:
             raise ValidationFailed(errors={"boost": [
                 _("Between -%(max)s and %(max)s.") % {"max": MAX_BOOST}]})
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order = lock_visible_order(order_id, by)
         if order.state not in PRIORITISED_STATES:
             raise Conflict(_("The priority of a %(state)s order no longer matters.")
@@ -71,7 +70,7 @@ def orders_priority_refresh(*, chunk: int = 500) -> int:
     ids = list(SalesOrder.objects.filter(state__in=PRIORITISED_STATES).order_by("pk").values_list("pk", flat=True))
     changed = 0
     for start in range(0, len(ids), chunk):
-        with transaction.atomic(durable=True):
+        with service_transaction():
             orders = list(SalesOrder.objects.select_for_update(of=("self",), no_key=True).select_related("customer")
                           .filter(pk__in=ids[start:start + chunk], state__in=PRIORITISED_STATES).order_by("pk"))
             moved = [order for order in orders if order.refresh_priority(today)]

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Contact, Customer
 from inventory.models import Product
 from oms.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
+from oms.services import service_transaction
 
 from ..models import Channel, InquiryLine, OrderNote, OrderState, SalesOrder
 from .core import (
@@ -74,7 +74,7 @@ def inquiry_create(*, by: Any, customer: Customer, needs: list[NeedInput], conta
     rows = _validate_needs(needs, errors)
     if errors:
         raise ValidationFailed(errors=errors)
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order = insert_order(by=by, customer=customer, channel=channel, requested_date=requested_date,
                              delivery_address=None, contact=contact, payment_terms=None, currency=None,
                              customer_reference=customer_reference, notes="", total=Decimal(0))
@@ -96,7 +96,7 @@ def inquiry_update_needs(*, order_id: int, by: Any, needs: list[NeedInput]) -> S
     rows = _validate_needs(needs, errors)
     if errors:
         raise ValidationFailed(errors=errors)
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order = lock_visible_order(order_id, by)
         if order.state != OrderState.INQUIRY:
             raise TransitionNotAllowed(_("Needs can only be changed while the order is an inquiry."),
@@ -126,6 +126,6 @@ def order_add_note(*, order_id: int, by: Any, body: str) -> OrderNote:
         raise ValidationFailed(errors={"body": [_("The note is empty.")]})
     if len(body) > 5000:
         raise ValidationFailed(errors={"body": [_("At most 5000 characters.")]})
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order = lock_visible_order(order_id, by)
         return _add_note(order, by=by, body=body)

@@ -22,6 +22,7 @@ from customers.selectors import customers_visible_to
 from inventory.models import Product
 from oms.errors import ApplicationError, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from oms.money import PaymentTerms
+from oms.services import service_transaction
 
 from ..models import AttachmentKind, Channel, OrderState, SalesOrder, SalesOrderLine
 from ..selectors import agreed_prices
@@ -112,7 +113,7 @@ def order_create(*, by: Any, customer: Customer, lines: list[LineInput], channel
     if channel == Channel.PHONE and confirmation_due is None:
         confirmation_due = timezone.localdate() + datetime.timedelta(days=DEFAULT_CONFIRMATION_DAYS)
 
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order = insert_order(
             by=by, customer=customer, channel=channel, requested_date=requested_date,
             delivery_address=delivery_address, contact=contact, payment_terms=payment_terms, currency=currency,
@@ -150,7 +151,7 @@ def order_update(*, order_id: int, by: Any, lines: list[LineInput] | None = None
     fields and, with `lines`, all its lines. Resubmitting runs the checks again."""
     if not by.has_perm("orders.change_salesorder"):
         raise PermissionDenied(_("You are not allowed to change orders."))
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order = lock_visible_order(order_id, by)
         if order.state not in EDITABLE_STATES:
             raise TransitionNotAllowed(_("Only a draft or a rejected order can be changed."),
@@ -203,7 +204,7 @@ def order_confirm_in_writing(*, order_id: int, by: Any, upload: Any) -> SalesOrd
     if not by.has_perm("orders.change_salesorder"):
         raise PermissionDenied(_("You are not allowed to change orders."))
     content, content_type = sniff_upload(upload, field="document")
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order = lock_visible_order(order_id, by)
         if not order.awaiting_confirmation:
             raise TransitionNotAllowed(_("This order is not waiting for a written confirmation."),

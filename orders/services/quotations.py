@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from inventory.models import SupplyType
 from oms.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from oms.money import Currency, PaymentTerms, quantize
+from oms.services import service_transaction
 
 from ..locks import lock_quotation
 from ..models import (
@@ -165,7 +166,7 @@ def quotation_create(*, order_id: int, by: Any, lines: list[LineInput] | None = 
     errors: dict[str, list[str]] = {}
     terms = _clean_terms(payment_terms=payment_terms, currency=currency, lead_time_days=lead_time_days,
                          valid_until=valid_until, warranty_terms=warranty_terms, notes=notes, errors=errors)
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order = lock_visible_order(order_id, by)
         if order.state not in QUOTABLE_ORDER_STATES:
             raise TransitionNotAllowed(_("Only an inquiry can be quoted."), code="order_not_quotable",
@@ -215,7 +216,7 @@ def quotation_update(*, quotation_id: int, by: Any, lines: list[LineInput] | Non
     rows = _build_lines(lines, errors) if lines is not None else None
     if errors:
         raise ValidationFailed(errors=errors)
-    with transaction.atomic(durable=True):
+    with service_transaction():
         _order, quotation = _locked(quotation_id, by)
         if quotation.state != QuotationState.DRAFT:
             raise TransitionNotAllowed(
@@ -237,7 +238,7 @@ def quotation_revise(*, quotation_id: int, by: Any) -> Quotation:
     """Start the next revision from the latest one: a draft copy of its lines and terms.
     The old revision stays readable; if it was still live it becomes `superseded`."""
     _check_may_edit(by)
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order, quotation = _locked(quotation_id, by)
         latest = order.quotations.order_by("-revision").first()
         if latest.pk != quotation.pk:
@@ -288,7 +289,7 @@ def quotation_submit_review(*, quotation_id: int, by: Any) -> Quotation:
     """Send a draft to internal review: opens a new review round with one pending sign-off
     per required area. With no sign-off required it is approved at once."""
     _check_may_edit(by)
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order, quotation = _locked(quotation_id, by)
         _check_order_quotable(order)
         if quotation.state != QuotationState.DRAFT:
@@ -324,7 +325,7 @@ def quotation_signoff(*, quotation_id: int, by: Any, area: str, approve: bool, c
     comment = (comment or "").strip()
     if not approve and not comment:
         raise ValidationFailed(errors={"comment": [_("Say what should change.")]})
-    with transaction.atomic(durable=True):
+    with service_transaction():
         _order, quotation = _locked(quotation_id, by)
         if quotation.state != QuotationState.IN_REVIEW:
             raise _not_in_state(quotation, _("Signing off"))
@@ -363,7 +364,7 @@ def quotation_send(*, quotation_id: int, by: Any, to_email: str | None = None) -
 
     if not by.has_perm("orders.send_quotation"):
         raise PermissionDenied(_("You are not allowed to send quotations."))
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order, quotation = _locked(quotation_id, by)
         _check_order_quotable(order)
         if quotation.state != QuotationState.APPROVED:
@@ -410,7 +411,7 @@ def quotation_record_decision(*, quotation_id: int, by: Any, accepted: bool, not
     """Record the customer's answer to a sent quotation. Acceptance is refused for an
     expired or superseded quotation (409)."""
     _check_may_edit(by)
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order, quotation = _locked(quotation_id, by)
         _check_order_quotable(order)
         expired = quotation.state == QuotationState.EXPIRED or (
@@ -445,7 +446,7 @@ def quotations_expire(*, today: datetime.date | None = None) -> int:
                                         valid_until__lt=today).values_list("pk", flat=True)[:1000])
     expired = 0
     for quotation_id in ids:
-        with transaction.atomic(durable=True):
+        with service_transaction():
             _order, quotation = lock_quotation(quotation_id)
             if quotation.state not in (QuotationState.APPROVED, QuotationState.SENT) or quotation.valid_until >= today:
                 continue
@@ -466,7 +467,7 @@ def quotations_remind_expiring(*, today: datetime.date | None = None) -> int:
                .values_list("pk", flat=True)[:1000])
     reminded = 0
     for quotation_id in ids:
-        with transaction.atomic(durable=True):
+        with service_transaction():
             _order, quotation = lock_quotation(quotation_id)
             if quotation.state != QuotationState.SENT or quotation.expiry_reminded_at is not None:
                 continue

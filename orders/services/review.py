@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from customers.models import Customer
 from oms.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
 from oms.money import quantize
+from oms.services import service_transaction
 
 from ..availability import promise_lines
 from ..locks import lock_order
@@ -135,7 +136,7 @@ def order_run_checks(*, order_id: int) -> str:
     re-run was asked for, is left alone. A failed check puts a submitted order on hold
     with the reasons. Returns "passed", "on_hold" (held now), "failed" (was on hold
     already) or "skipped"."""
-    with transaction.atomic(durable=True):
+    with service_transaction():
         try:
             order = lock_order(order_id)
         except SalesOrder.DoesNotExist:
@@ -187,7 +188,7 @@ def order_request_checks(*, order_id: int, by: Any) -> SalesOrder:
     replaces the old one, and overrides of the old run no longer count."""
     if not by.has_perm("orders.run_checks"):
         raise PermissionDenied(_("You are not allowed to re-run the checks."))
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order = lock_visible_order(order_id, by)
         if order.state not in REVIEW_STATES:
             raise TransitionNotAllowed(_("The checks run only while the order is in review."),
@@ -210,7 +211,7 @@ def order_override_check(*, order_id: int, check_id: int, by: Any, reason: str) 
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(errors={"reason": [_("Say why the failed check may be overridden.")]})
-    with transaction.atomic(durable=True):
+    with service_transaction():
         order = lock_visible_order(order_id, by)
         if order.entered_by_id == by.pk:
             raise PermissionDenied(_("The person who entered an order cannot override its checks."),

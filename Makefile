@@ -13,6 +13,9 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 STACK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/oms_stack
 STACK_REDIS_URL ?= redis://127.0.0.1:6379/1
 STACK_VAR_DIR ?= var/stack
+# `make bench` creates and drops this scratch database and empties this Redis db (empty at the start).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/oms_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/14
 
 # Debian packages (scripts/system-packages installs the missing ones when run as root).
 # WeasyPrint lays out the PDF documents with pango and needs a CJK font for Chinese text.
@@ -20,12 +23,14 @@ DOCUMENT_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz
 # The tests also drive a browser, read PDFs with poppler and extract messages with xgettext.
 TEST_PACKAGES := chromium poppler-utils gettext
 
-.PHONY: run test stack install gettext test-packages lint check-migrations clean help
+.PHONY: run test stack bench install gettext test-packages lint check-migrations clean help
 
 help:
 	@echo "make run    - set up and serve the demo on http://127.0.0.1:8000 (SQLite, embedded broker)"
 	@echo "make test   - install if needed and run the whole suite on PostgreSQL and Redis"
 	@echo "make stack  - the same app on local PostgreSQL and Redis, with a Celery worker and beat"
+	@echo "make bench  - the benchmarks on this machine (gunicorn, Celery, PostgreSQL, Redis); prints a table"
+	@echo "              (options: make bench BENCH_ARGS='--runs 5 --skip-scale'; see bench/run.py --help)"
 	@echo "make lint   - ruff check"
 
 $(INSTALLED): requirements.txt
@@ -74,6 +79,10 @@ test-packages:
 test: install test-packages
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(PY) -m pytest
+
+# Starts the stack itself, runs the load from a separate process and stops everything it started.
+bench: install
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_REDIS_URL=$(BENCH_REDIS_URL) $(PY) bench/run.py $(BENCH_ARGS)
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .

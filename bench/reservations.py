@@ -7,19 +7,22 @@ release reserves its lines under row locks, backorders the rest and raises work 
 and requisitions; the promise-date refresh it schedules after the commit is queued, not
 run, as a worker would run it elsewhere). While they run, receipts add stock and fill
 waiting orders in priority order (in the receiving thread). Prints
-the releases and reserved lines per second, checks nothing was over-reserved and the
-ledger rebuilds the levels, and drops the scratch database.
+the releases and reserved lines per second, the deadlocks PostgreSQL counted during the
+run (pg_stat_database), checks nothing was over-reserved and the ledger rebuilds the
+levels, and drops the scratch database. `--json PATH` also writes the figures as JSON
+(bench/run.py, `make bench`, reads them).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/oms .venv/bin/python bench/reservations.py \
         --orders 400 --threads 8
 
-Exit status 1 if any check fails or a release raised (a deadlock included).
+Exit status 1 if any check fails, a release raised or PostgreSQL counted a deadlock.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import statistics
 import sys
@@ -40,6 +43,7 @@ def main() -> int:
     parser.add_argument("--warehouses", type=int, default=3, help="warehouses (default 3)")
     parser.add_argument("--lines", type=int, default=3, help="lines per order (default 3)")
     parser.add_argument("--receipts", type=int, default=40, help="receipts during the run (default 40)")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON (bench/run.py reads them)")
     args = parser.parse_args()
 
     import django
@@ -163,6 +167,7 @@ def run(args: argparse.Namespace, database: str) -> int:
         finally:
             connection.close()
 
+    deadlocks_before = deadlocks_of(database)
     threads = [threading.Thread(target=releaser) for _ in range(args.threads - 1)]
     threads.append(threading.Thread(target=receiver))
     for thread in threads:
@@ -176,7 +181,10 @@ def run(args: argparse.Namespace, database: str) -> int:
     released = len(latencies)
     lines = SalesOrderLine.objects.filter(order__state__in=WAITING_STATES)
     line_count = lines.count()
-    oversold = StockLevel.objects.filter(reserved__gt=F("on_hand")).count()
+    over = StockLevel.objects.filter(reserved__gt=F("on_hand"))
+    oversold = over.count()
+    oversold_units = over.aggregate(units=Sum(F("reserved") - F("on_hand")))["units"] or 0
+    deadlocks = deadlocks_of(database, wait_for_threads=True) - deadlocks_before
     unbalanced = lines.exclude(quantity=F("reserved_quantity") + F("backorder_quantity") + F("shipped_quantity"))
     reserved = lines.aggregate(total=Sum("reserved_quantity"))["total"] or 0
     backordered = lines.aggregate(total=Sum("backorder_quantity"))["total"] or 0
@@ -189,15 +197,45 @@ def run(args: argparse.Namespace, database: str) -> int:
     if latencies:
         p95 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))]
         print(f"release latency: median {statistics.median(latencies) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms")
+    print(f"deadlocks (pg_stat_database): {deadlocks}; oversold units: {oversold_units}")
     print(f"units reserved {reserved}, backordered {backordered}; over-reserved levels: {oversold}; "
           f"lines not reserved+backordered: {unbalanced.count()}; ledger differences: {len(differences)}; "
           f"errors: {len(errors)}; in fulfilment: "
           f"{SalesOrder.objects.filter(state='in_fulfilment').count()}/{args.orders}")
     for error in errors[:5]:
         print("error:", error)
-    ok = not errors and not oversold and not unbalanced.exists() and not differences and released == args.orders
+    ok = (not errors and not oversold and not deadlocks and not unbalanced.exists() and not differences
+          and released == args.orders)
     print("OK" if ok else "FAILED")
+    if args.json:
+        p95 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))] if latencies else 0.0
+        Path(args.json).write_text(json.dumps({
+            "orders": args.orders, "threads": args.threads, "skus": args.skus, "warehouses": args.warehouses,
+            "lines": args.lines, "released": released, "seconds": elapsed, "releases_per_second": released / elapsed,
+            "lines_per_second": line_count / elapsed,
+            "p50_ms": statistics.median(latencies) * 1000 if latencies else 0.0, "p95_ms": p95 * 1000,
+            "deadlocks": deadlocks, "oversold_levels": oversold, "oversold_units": float(oversold_units),
+            "errors": len(errors), "ok": ok}))
     return 0 if ok else 1
+
+
+def deadlocks_of(database: str, *, wait_for_threads: bool = False) -> int:
+    """pg_stat_database.deadlocks of `database`. With `wait_for_threads`, first waits (up
+    to 10 s) for the other sessions on it to end: a session reports its counts when it
+    ends, at the latest."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        deadline = time.monotonic() + 10
+        while wait_for_threads and time.monotonic() < deadline:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                           [database])
+            if cursor.fetchone()[0] == 0:
+                break
+            time.sleep(0.05)
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT deadlocks FROM pg_stat_database WHERE datname = %s", [database])
+        return cursor.fetchone()[0]
 
 
 if __name__ == "__main__":

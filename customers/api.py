@@ -30,7 +30,7 @@ class AddressSerializer(serializers.ModelSerializer):
 
 
 class CustomerSerializer(serializers.ModelSerializer):
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     contacts = ContactSerializer(many=True, read_only=True)
     addresses = AddressSerializer(many=True, read_only=True)
 
@@ -70,6 +70,7 @@ class CustomerViewSet(ServiceWriteMixin, mixins.ListModelMixin, mixins.RetrieveM
                       mixins.UpdateModelMixin, viewsets.GenericViewSet):
     """Customers with their contacts and delivery addresses."""
 
+    api_scope = "customers"
     serializer_class = CustomerSerializer
     queryset = Customer.objects.none()
     filterset_class = CustomerFilter

@@ -92,6 +92,7 @@ class StockLevelFilter(django_filters.FilterSet):
 
 class ProductViewSet(ServiceWriteMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                      mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    api_scope = "catalogue"
     serializer_class = ProductSerializer
     queryset = selectors.product_list()
     filterset_class = ProductFilter
@@ -102,6 +103,7 @@ class ProductViewSet(ServiceWriteMixin, mixins.ListModelMixin, mixins.RetrieveMo
 
 
 class WarehouseViewSet(viewsets.ReadOnlyModelViewSet):
+    api_scope = "catalogue"
     serializer_class = WarehouseSerializer
     queryset = selectors.warehouse_list()
     filterset_fields = ["code", "is_active"]
@@ -110,6 +112,7 @@ class WarehouseViewSet(viewsets.ReadOnlyModelViewSet):
 class StockLevelViewSet(viewsets.ReadOnlyModelViewSet):
     """Stock per product and warehouse; `available` = on hand − reserved."""
 
+    api_scope = "stock"
     serializer_class = StockLevelSerializer
     queryset = selectors.stock_list()
     filterset_class = StockLevelFilter
@@ -127,8 +130,8 @@ def quantity_field(*, min_value: Decimal | None = MIN_QUANTITY, **kwargs: Any) -
 
 
 def path_id(pk: Any) -> int:
-    """The id in the path; anything but digits names no object."""
-    if not str(pk).isdigit():
+    """The id in the path; anything but ASCII digits ("²" is a digit too) names no object."""
+    if not (str(pk).isascii() and str(pk).isdigit()):
         raise NotFound()
     return int(pk)
 

@@ -54,6 +54,8 @@ class ProblemSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.CharField()), required=False,
         help_text=_("Messages by field; nested fields are joined with dots, e.g. `lines.0.quantity`."))
     state = serializers.CharField(required=False, help_text=_("The current state, on a 409."))
+    required_scope = serializers.CharField(
+        required=False, help_text=_("The scope the API token lacks, on a 403 `insufficient_scope`."))
     checks_result = serializers.CharField(
         required=False, help_text=_("The order's automatic checks result, on a 409 `checks_not_cleared`."))
 
@@ -61,7 +63,8 @@ class ProblemSerializer(serializers.Serializer):
 _PROBLEM_DESCRIPTIONS = {
     400: _("Invalid input: `errors` lists the messages by field."),
     401: _("Not authenticated."),
-    403: _("The caller's role does not allow this."),
+    403: _("The caller's role does not allow this (`permission_denied`), or the API token lacks the scope "
+           "(`insufficient_scope`, naming it in `required_scope`)."),
     404: _("No such object, or the caller may not see it."),
     409: _("Not possible in the current state."),
 }

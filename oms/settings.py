@@ -46,7 +46,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -65,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "oms.idempotency.IdempotencyMiddleware",  # API POSTs with an Idempotency-Key run exactly once
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -127,6 +127,13 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Passwords are checked by Django's model backend, throttled (oms/login.py): after
+# OMS_LOGIN_FAILURE_LIMIT failures for one username from one address within
+# OMS_LOGIN_FAILURE_WINDOW seconds, it is locked there for OMS_LOGIN_LOCKOUT_SECONDS.
+AUTHENTICATION_BACKENDS = ["oms.login.ThrottledModelBackend"]
+OMS_LOGIN_FAILURE_LIMIT = int(os.environ.get("OMS_LOGIN_FAILURE_LIMIT", "5"))
+OMS_LOGIN_FAILURE_WINDOW = int(os.environ.get("OMS_LOGIN_FAILURE_WINDOW", str(15 * 60)))
+OMS_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("OMS_LOGIN_LOCKOUT_SECONDS", str(15 * 60)))
 
 # --- Internationalisation --------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -170,16 +177,18 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIN
 # --- REST API --------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "oms.api_auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # ModelRolePermission checks an API token's scopes first (oms.permissions.ScopePermission)
     "DEFAULT_PERMISSION_CLASSES": ["oms.permissions.ModelRolePermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["oms.throttling.ClientRateThrottle"],
     "DEFAULT_PAGINATION_CLASS": "oms.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "oms.filters.ApiFilterBackend",  # django-filter, refusing empty or malformed values with 400
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "oms.schema.ApiAutoSchema",  # bodies documented as JSON unless a view takes uploads
     "EXCEPTION_HANDLER": "oms.errors.problem_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "COERCE_DECIMAL_TO_STRING": True,
@@ -193,6 +202,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "oms.schema.standard_problems_hook",  # 400/401/403/404/415/429 wherever they can happen
+        "oms.idempotency.idempotency_schema_hook",  # Idempotency-Key on every POST; after the standard answers
+    ],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "OrderStateEnum": "orders.models.OrderState.choices",
@@ -200,6 +214,8 @@ SPECTACULAR_SETTINGS = {
         "ContractStateEnum": "orders.models.ContractState.choices",
         "ShipmentStateEnum": "logistics.models.ShipmentState.choices",
         "DeliveryExceptionKindEnum": "logistics.models.DeliveryExceptionKind.choices",
+        "EventTypeEnum": "oms.models.EventType.choices",
+        "WebhookDeliveryStateEnum": "oms.models.DeliveryState.choices",
     },
 }
 
@@ -236,6 +252,8 @@ CELERY_TASK_ROUTES = {
     "logistics.tasks.shipment_tracking_email": {"queue": "documents"},
     "logistics.tasks.shipment_exception_email": {"queue": "documents"},
     "logistics.tasks.shipments_track": {"queue": "tracking"},
+    "oms.tasks.webhooks_dispatch": {"queue": "webhooks"},
+    "oms.tasks.webhooks_dispatch_due": {"queue": "webhooks"},
 }
 CELERY_RESULT_EXPIRES = 3600
 # The filesystem result backend never expires results: keep none unless on Redis.
@@ -250,6 +268,8 @@ CELERY_BEAT_SCHEDULE = {
     "orders-priority-refresh": {"task": "orders.tasks.orders_priority_refresh", "schedule": 6 * 3600.0},
     "stock-rebalance-sweep": {"task": "inventory.tasks.stock_rebalance_sweep", "schedule": 600.0},
     "shipments-track": {"task": "logistics.tasks.shipments_track", "schedule": 300.0},
+    "webhooks-dispatch-due": {"task": "oms.tasks.webhooks_dispatch_due", "schedule": 30.0},
+    "idempotency-keys-purge": {"task": "oms.tasks.idempotency_keys_purge", "schedule": 3600.0},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 

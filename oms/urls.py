@@ -1,10 +1,11 @@
+import os
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import APIRootView, DefaultRouter
 
 from customers.api import CustomerViewSet
 from inventory.api import ProductViewSet, StockLevelViewSet, WarehouseViewSet
@@ -34,9 +35,21 @@ from orders.api_preorder import (
     QuotationViewSet,
 )
 
-from . import views
+from . import login, views
+from .api_events import EventFeedViewSet
+from .api_webhooks import WebhookViewSet
+
+
+class ApiRootView(APIRootView):
+    """The list of resources: open to every valid token, whatever its scopes."""
+
+    api_scope = None
+
+
+admin.site.login_form = login.ThrottledAdminAuthenticationForm
 
 router = DefaultRouter()
+router.APIRootView = ApiRootView
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("products", ProductViewSet, basename="product")
 router.register("warehouses", WarehouseViewSet, basename="warehouse")
@@ -64,10 +77,11 @@ router.register("quotations", QuotationViewSet, basename="quotation")
 router.register("contracts", ContractViewSet, basename="contract")
 router.register("attachments", AttachmentViewSet, basename="attachment")
 register_shipping_routes(router)
+router.register("webhooks", WebhookViewSet, basename="webhook")
+router.register("events", EventFeedViewSet, basename="event")
 
 api_patterns = [
     path("", include(router.urls)),
-    path("auth/token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -75,7 +89,7 @@ api_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", login.LoginView.as_view(), name="login"),  # throttled after repeated failures
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
@@ -86,6 +100,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_patterns)),
 ]
+
+if os.environ.get("OMS_BENCH") == "1":  # bench/run.py only: the bare-SQL baseline of the intake benchmark
+    from bench.bare_view import urlpatterns as bench_patterns
+
+    urlpatterns += bench_patterns
 
 handler404 = "oms.errors.api_aware_404"
 handler500 = "oms.errors.api_aware_500"

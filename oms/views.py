@@ -47,7 +47,9 @@ def _shipping_summary(user) -> dict[str, int] | None:
 
     from logistics.models import Shipment, ShipmentState
 
-    return Shipment.objects.aggregate(
+    # only the states counted: the state index, not a scan of every shipment that ever left
+    counted = [ShipmentState.PLANNED, ShipmentState.PICKING, ShipmentState.PACKED, ShipmentState.EXCEPTION]
+    return Shipment.objects.filter(state__in=counted).aggregate(
         to_pick=Count("id", filter=Q(state__in=[ShipmentState.PLANNED, ShipmentState.PICKING])),
         packed=Count("id", filter=Q(state=ShipmentState.PACKED)),
         exceptions=Count("id", filter=Q(state=ShipmentState.EXCEPTION)))

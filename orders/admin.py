@@ -58,14 +58,12 @@ class SalesOrderLineInline(admin.TabularInline):
         return False
 
 
-class OrderEventInline(admin.TabularInline):
-    model = OrderEvent
-    extra = 0
-    readonly_fields = ["at", "kind", "by", "from_state", "to_state", "reason", "payload"]
-    can_delete = False
+class OrderEventInline(ReadOnlyInline):
+    """The timeline: never changed or deleted (the model refuses too)."""
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
+    model = OrderEvent
+    fields = ["at", "kind", "by", "from_state", "to_state", "reason", "payload"]
+    readonly_fields = fields
 
 
 class NeedInline(ReadOnlyInline):
@@ -111,6 +109,9 @@ class SalesOrderAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # orders are created through the intake services (pages and API)
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # deleting an order would take its timeline (the audit trail) with it
+
 
 @admin.register(SalesOrderLine)
 class SalesOrderLineAdmin(admin.ModelAdmin):
@@ -124,17 +125,13 @@ class SalesOrderLineAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrderEvent)
-class OrderEventAdmin(admin.ModelAdmin):
+class OrderEventAdmin(ReadOnlyAdmin):
+    """The audit trail: shown, never added, changed or deleted (the model refuses too)."""
+
     list_display = ["order", "at", "kind", "by", "from_state", "to_state"]
     list_filter = ["kind"]
     search_fields = ["order__number"]
     list_select_related = ["order", "by"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(NumberSequence)

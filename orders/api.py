@@ -15,15 +15,16 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from customers.models import Address, Contact, Customer
+from inventory.api import problems as transition_problems
 from inventory.models import Product, SupplyException
 from inventory.selectors import open_exceptions_for_orders
 from oms.api import problems
 from oms.money import Currency, PaymentTerms
+from oms.permissions import ScopePermission
 
 from . import selectors, services
 from .models import (
@@ -98,7 +99,8 @@ class OrderSerializer(serializers.ModelSerializer):
     class Meta:
         model = SalesOrder
         fields = ["id", "number", "state", "available_transitions", "priority", "urgent", "priority_boost",
-                  "customer", "contact", "channel", "customer_reference", "requested_date", "delivery_address",
+                  "customer", "contact", "channel", "customer_reference", "external_ref", "requested_date",
+                  "delivery_address",
                   "delivery_address_text", "payment_terms", "currency", "total_amount", "amount_paid", "lines",
                   "notes", "entered_by", "checks_result", "checks_run", "checks_done_at", "awaiting_confirmation",
                   "confirmation_due", "confirmed_at", "created_at", "updated_at"]
@@ -283,9 +285,37 @@ class OrderDetailSerializer(OrderReviewSerializer):
         return OrderContractRefSerializer(self._documents(order)["contracts"], many=True).data
 
 
+#: Where `LinesBySkuMixin` leaves the products of an input's lines, in the serializer context.
+_PRODUCTS_BY_SKU = "products_by_sku"
+
+
+class SkuField(serializers.SlugRelatedField):
+    """A product given by its SKU. Takes it from the products `LinesBySkuMixin` read for
+    all the lines at once; an SKU not among them is looked up (and refused) as usual."""
+
+    def to_internal_value(self, data: Any) -> Product:
+        known = self.context.get(_PRODUCTS_BY_SKU)
+        if known is not None and isinstance(data, str) and data in known:
+            return known[data]
+        return super().to_internal_value(data)
+
+
+class LinesBySkuMixin:
+    """For a serializer with `lines` of `OrderLineInputSerializer`: reads the products of
+    every line in one query before validating, so the query count of an order create or
+    revision does not grow with its lines."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        lines = data.get("lines") if hasattr(data, "get") else None
+        if isinstance(lines, list):
+            skus = {line.get("sku") for line in lines if isinstance(line, dict) and isinstance(line.get("sku"), str)}
+            self.context[_PRODUCTS_BY_SKU] = Product.objects.in_bulk(list(skus), field_name="sku")
+        return super().to_internal_value(data)
+
+
 class OrderLineInputSerializer(serializers.Serializer):
-    sku = serializers.SlugRelatedField(slug_field="sku", queryset=Product.objects.all(),
-                                       error_messages={"does_not_exist": _("No product with SKU “{value}”.")})
+    sku = SkuField(slug_field="sku", queryset=Product.objects.all(),
+                   error_messages={"does_not_exist": _("No product with SKU “{value}”.")})
     quantity = serializers.DecimalField(max_digits=14, decimal_places=3, min_value=Decimal("0.001"))
     unit_price = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False,
                                           allow_null=True, default=None)
@@ -294,7 +324,7 @@ class OrderLineInputSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=250, required=False, allow_blank=True, default="")
 
 
-class OrderCreateSerializer(serializers.Serializer):
+class OrderCreateSerializer(LinesBySkuMixin, serializers.Serializer):
     customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
     contact = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all(), required=False, allow_null=True,
                                                  help_text=_("Defaults to the customer's primary contact."))
@@ -310,6 +340,11 @@ class OrderCreateSerializer(serializers.Serializer):
                                             help_text=_("Defaults to the customer's payment terms."))
     currency = serializers.ChoiceField(choices=Currency.choices, required=False)
     customer_reference = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    external_ref = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default="",
+        help_text=_("Your system's id for this order, unique per customer and channel: a second order with the "
+                    "same one is refused with 409 `duplicate_external_ref`, whose `existing_order` and "
+                    "`existing_number` name the order created before."))
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     confirmation_due = serializers.DateField(
         required=False, allow_null=True, default=None,
@@ -357,7 +392,7 @@ class OrderCreateDocumentSerializer(serializers.Serializer):
                                      help_text=_("The scanned order: PDF, PNG or JPEG."))
 
 
-class OrderUpdateSerializer(serializers.Serializer):
+class OrderUpdateSerializer(LinesBySkuMixin, serializers.Serializer):
     """Only the fields given change; `lines`, when given, replace all the lines."""
 
     contact = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all(), required=False, allow_null=True)
@@ -406,7 +441,7 @@ class OrderFilter(django_filters.FilterSet):
 
     class Meta:
         model = SalesOrder
-        fields = ["state", "customer", "customer_code", "channel", "number", "sku"]
+        fields = ["state", "customer", "customer_code", "channel", "number", "sku", "external_ref"]
 
     def filter_sku(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         ids = SalesOrderLine.objects.filter(product__sku=value).values("order_id")
@@ -443,6 +478,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
                    viewsets.GenericViewSet):
     """Sales orders. Each order lists the transitions the caller may run now."""
 
+    api_scope = "orders"
     queryset = SalesOrder.objects.none()
     filterset_class = OrderFilter
     ordering = ["-created_at", "-id"]
@@ -474,7 +510,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
 
     def get_permissions(self):
         if self.action in ("transition", "priority"):
-            return [IsAuthenticated()]  # the service checks the step's own permission
+            return [ScopePermission()]  # the service checks the step's own permission
         return super().get_permissions()
 
     def _render(self, order_id: int, code: int = status.HTTP_200_OK) -> Response:
@@ -495,7 +531,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         (`confirmation_due`, `POST /orders/{id}/confirmation/`) and cannot ship before.
         400: invalid fields, all listed in `errors`; 409 `order_incomplete`: submitting
         an order that lacks any of contact, lines, delivery address, requested date or
-        payment terms, all listed in `errors`. Nothing is written on an error."""
+        payment terms, all listed in `errors`; 409 `duplicate_external_ref`: the customer
+        already has an order from this channel with this `external_ref` (`existing_order`,
+        `existing_number`). Nothing is written on an error."""
         data, document = request.data, None
         if request.content_type.split(";")[0].strip().lower() in FORM_MEDIA_TYPES:
             form = OrderCreateDocumentSerializer(data=request.data)
@@ -526,7 +564,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     @extend_schema(
         operation_id="orders_transitions_create",
         request=TransitionInputSerializer,
-        responses={200: OrderDetailSerializer, **problems(400, 403, 404, 409)},
+        responses={200: OrderDetailSerializer, **transition_problems(400, 403, 404, 409)},
         parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH,
                                      enum=list(TRANSITIONS))],
     )
@@ -534,7 +572,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     def transition(self, request: Request, pk: str | None = None, name: str = "") -> Response:
         """Run a transition of the order's state machine. 409 when not possible in the
         current state or a condition is unmet (`order_incomplete`, `checks_not_cleared`,
-        `awaiting_written_confirmation` …); 403 when the caller's role may not run it
+        `awaiting_written_confirmation` …), with the order's `state` and the
+        `allowed_transitions` the caller may run now; 403 when the caller's role may not run it
         (`four_eyes_rule`: the person who entered an order does not approve it)."""
         order = self.get_object()
         serializer = TransitionInputSerializer(data=request.data)

@@ -12,7 +12,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -20,6 +19,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from oms.api import problems
+from oms.filters import ApiFilterBackend
+from oms.permissions import ScopePermission
 
 from . import selectors, services
 from .api import OrderDetailSerializer, OrderFilter, OrderReviewSerializer, order_response
@@ -83,6 +84,7 @@ class ReviewsOrders(permissions.BasePermission):
 class OrderIntakeViewSet(viewsets.GenericViewSet):
     """`/orders/{id}/confirmation/` and `/orders/import/`."""
 
+    api_scope = "orders"
     queryset = SalesOrder.objects.none()
     permission_classes = [ServiceChecksRole]
     parser_classes = UPLOAD_PARSERS
@@ -126,7 +128,9 @@ class OrderIntakeViewSet(viewsets.GenericViewSet):
 class OrderReviewViewSet(viewsets.GenericViewSet):
     """`/orders/{id}/checks/…` and `/orders/review-queue/`."""
 
+    api_scope = "orders"
     queryset = SalesOrder.objects.none()
+    serializer_class = OrderDetailSerializer  # what the check actions answer (and OPTIONS describes)
     permission_classes = [ServiceChecksRole]
     filterset_class = OrderFilter  # the queue's filters; it keeps its own priority order
 
@@ -170,8 +174,8 @@ class OrderReviewViewSet(viewsets.GenericViewSet):
     @extend_schema(operation_id="orders_review_queue",
                    responses={(200, "application/json"): OrderReviewSerializer(many=True),
                               **problems(400, 403, 404)})
-    @action(detail=False, methods=["get"], url_path="review-queue", permission_classes=[ReviewsOrders],
-            filter_backends=[DjangoFilterBackend], serializer_class=OrderReviewSerializer)
+    @action(detail=False, methods=["get"], url_path="review-queue", permission_classes=[ScopePermission, ReviewsOrders],
+            filter_backends=[ApiFilterBackend], serializer_class=OrderReviewSerializer)
     def review_queue(self, request: Request) -> Response:
         """The approval queue: orders in review (`submitted`, `on_hold`), highest priority
         first (customer tier, requested date, oldest), each with its latest checks and its

@@ -126,6 +126,7 @@ class CycleCountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     """Count sheets, newest first, with their lines: made for a location, counted by the
     warehouse, confirmed by a second person (the differences become adjustments)."""
 
+    api_scope = "stock"
     queryset = CycleCount.objects.none()
     serializer_class = CycleCountSerializer
     permission_classes = [ViewThenServiceChecks]

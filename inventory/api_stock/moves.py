@@ -81,6 +81,7 @@ class StockMoveViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StockMo
     reservation, release, issue, adjustment and transfer, with the document it belongs to.
     Stock levels are the sums of these moves."""
 
+    api_scope = "stock"
 # --- stock per location --------------------------------------------------------------------------
 
 class StockQuantSerializer(serializers.ModelSerializer):
@@ -128,6 +129,7 @@ class StockQuantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     """What each location holds, per product and batch (only what is there), first-expired
     first within a product: where to pick from."""
 
+    api_scope = "stock"
     queryset = StockQuant.objects.none()
     serializer_class = StockQuantSerializer
     permission_classes = [StockLedgerPermission]

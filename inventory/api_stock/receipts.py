@@ -34,6 +34,7 @@ class StockReceiptViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, StockM
     goods not ordered on a purchase order (returns, found or opening stock) is posted here
     with its inspection result."""
 
+    api_scope = "stock"
     kind = MoveKind.RECEIPT
 
     @extend_schema(request=StockReceiptInputSerializer, responses={201: StockMoveSerializer, **problems(400, 403)})
@@ -71,6 +72,7 @@ class StockAdjustmentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, Sto
     """Adjustments of what a location holds (damage, found or lost stock, count
     differences), newest first."""
 
+    api_scope = "stock"
     kind = MoveKind.ADJUST
 
     @extend_schema(request=StockAdjustmentInputSerializer,

@@ -95,6 +95,7 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     """Stock sent between warehouses, newest first: in transit at the destination until
     received."""
 
+    api_scope = "stock"
     queryset = Transfer.objects.none()
     serializer_class = TransferSerializer
     permission_classes = [ViewThenServiceChecks]

@@ -51,9 +51,8 @@ class SupplyExceptionSerializer(serializers.ModelSerializer):
 
 
 class SupplyExceptionFilter(django_filters.FilterSet):
-    open = django_filters.TypedChoiceFilter(
-        choices=[("true", "true"), ("false", "false")], coerce=lambda value: value == "true", method="filter_open",
-        label=_("Only open exceptions (the default); `false` for all"))
+    open = django_filters.BooleanFilter(method="filter_open",
+                                        label=_("Only open exceptions (the default); `false` for all"))
     kind = django_filters.MultipleChoiceFilter(choices=ExceptionKind.choices)
     work_order = django_filters.NumberFilter(field_name="work_order_id")
     purchase_order = django_filters.NumberFilter(field_name="purchase_order_id")
@@ -75,6 +74,7 @@ class SupplyExceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     """The planners' exceptions board: open exceptions, newest first (`?open=false` for
     all), each with the sales orders it affects."""
 
+    api_scope = "supply"
     queryset = SupplyException.objects.none()
     serializer_class = SupplyExceptionSerializer
     permission_classes = [ViewThenServiceChecks]

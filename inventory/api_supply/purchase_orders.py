@@ -183,6 +183,7 @@ class PurchaseOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     rejected, still open) and the exceptions recorded on them. Each lists the steps the
     caller may run now."""
 
+    api_scope = "supply"
     queryset = PurchaseOrder.objects.none()
     serializer_class = PurchaseOrderSerializer
     permission_classes = [ViewThenServiceChecks]

@@ -55,6 +55,7 @@ class SupplierFilter(django_filters.FilterSet):
 class SupplierViewSet(viewsets.ReadOnlyModelViewSet):
     """Suppliers purchase orders go to (read-only here; kept in the admin)."""
 
+    api_scope = "supply"
     queryset = Supplier.objects.none()
     serializer_class = SupplierSerializer
     filterset_class = SupplierFilter
@@ -120,6 +121,7 @@ class PurchaseRequisitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixi
     """Requests to buy: raised for the short lines of released sales orders, or by a
     planner. Those for the highest-priority orders come first."""
 
+    api_scope = "supply"
     queryset = PurchaseRequisition.objects.none()
     serializer_class = PurchaseRequisitionSerializer
     permission_classes = [ViewThenServiceChecks]

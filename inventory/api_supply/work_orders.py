@@ -121,6 +121,7 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     """Work orders, those for the highest-priority sales orders first, then by due date;
     each with the sales order line it is for and its exceptions."""
 
+    api_scope = "supply"
     queryset = WorkOrder.objects.none()
     serializer_class = WorkOrderSerializer
     permission_classes = [ViewThenServiceChecks]

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from oms.append_only import AppendOnlyModel, AppendOnlyQuerySet
 from oms.money import DECIMAL_PLACES, MAX_DIGITS
 
 QTY_DIGITS = 14
@@ -138,11 +139,12 @@ class MoveKind(models.TextChoices):
     TRANSFER_IN = "transfer_in", _("Transfer in")
 
 
-class StockMove(models.Model):
+class StockMove(AppendOnlyModel, models.Model):
     """One entry of the stock ledger. Stock levels change only through moves, so the
     levels can always be rebuilt from them: on hand = Σ on_hand_delta, reserved =
     Σ reserved_delta, in transit = Σ in_transit_delta per product and warehouse (and on
-    hand per location and batch)."""
+    hand per location and batch). Written once, never changed or deleted
+    (oms/append_only.py)."""
 
     kind = models.CharField(_("kind"), max_length=12, choices=MoveKind.choices)
     product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="moves")
@@ -167,6 +169,8 @@ class StockMove(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,
                            on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("stock move")

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
+from oms.outbox import publish_promise_dates
 from oms.services import service_transaction
 
 from ..models import (
@@ -418,6 +419,8 @@ def _refresh_promise_dates(product_ids: list[int], filled: list[int], *, by: Any
     for order_id, changes in changed_by_order.items():
         record_event(orders[order_id], kind="promise_date_changed", by=by, reason=reason,
                      payload={"lines": changes})
+        publish_promise_dates(orders[order_id], [(c.line_no, c.sku, c.new) for c in result.changes
+                                                 if c.order_id == order_id])
     if exception is not None:
         result.affected_order_ids |= set(changed_by_order)
         if exception.work_order_id and exception.work_order.sales_order_line_id:

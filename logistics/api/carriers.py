@@ -62,6 +62,7 @@ class CarrierViewSet(viewsets.ReadOnlyModelViewSet):
     their limits and — for those who may see prices — their rates. Needs
     `logistics.view_carrier`."""
 
+    api_scope = "shipments"
     serializer_class = CarrierSerializer
     filterset_fields = ["code", "is_active", "tracking_adapter"]
     ordering_fields = ["code", "name"]

@@ -9,13 +9,13 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from inventory.api import LocationRefSerializer, WarehouseRefSerializer, problems, quantity_field
 from inventory.models import Warehouse
 from oms.errors import NotFound, PermissionDenied, ValidationFailed
+from oms.permissions import ScopePermission
 from orders.models import SalesOrderLine
 
 from .. import selectors, services
@@ -85,8 +85,9 @@ class ShipmentCreateSerializer(serializers.Serializer):
         queryset=Warehouse.objects.all(), required=False, allow_null=True, default=None,
         help_text=_("Ship only from this warehouse. Needed with `lines` when their stock is reserved in "
                     "several warehouses."))
-    lines = ShipmentLineInputSerializer(
-        many=True, required=False, allow_null=True, default=None, max_length=MAX_LIST_INPUT,
+    # a ListSerializer built by hand: `many=True` would hand `allow_null` to each entry too
+    lines = serializers.ListSerializer(
+        child=ShipmentLineInputSerializer(), required=False, allow_null=True, default=None, max_length=MAX_LIST_INPUT,
         help_text=_("Ship these quantities (one shipment). Omitted: everything reserved and not on a shipment "
                     "yet, one shipment per warehouse holding it."))
     notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
@@ -182,8 +183,11 @@ class ShipmentViewSet(PackingActions, ShippingActions, mixins.ListModelMixin, mi
     the updated shipment. A step the caller's role may not run is 403, one not possible
     in the shipment's state 409 with `state` and `allowed_transitions`."""
 
+    api_scope = "shipments"
+    api_scope_actions = {"tracking_events": {"POST": "tracking:write"}, "exception": "tracking:write",
+                         "resume": "tracking:write", "proof_of_delivery": {"POST": "tracking:write"}}
     queryset = Shipment.objects.none()
-    permission_classes = [IsAuthenticated]  # who sees which shipment is the selector's decision
+    permission_classes = [ScopePermission]  # who sees which shipment is the selector's decision
     filterset_class = ShipmentFilter
     ordering_fields = ["created_at", "updated_at", "number", "ship_date", "expected_delivery"]
     ordering = ["-created_at", "-id"]

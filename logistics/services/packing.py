@@ -196,7 +196,8 @@ def package_remove(*, shipment_id: int, by: Any, number: Any) -> None:
         order, shipment = lock_shipment(shipment_id)
         if shipment.state not in _PACKING_STATES:
             raise refuse(shipment, "measure")
-        package = shipment.packages.filter(number=number).first() if str(number).isdigit() else None
+        wanted = str(number)
+        package = shipment.packages.filter(number=wanted).first() if wanted.isascii() and wanted.isdigit() else None
         if package is None:
             raise ValidationFailed(errors={"package": [_("There is no such package.")]})
         if package.items.exists():

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from inventory.services.ledger import issue_for_line
 from inventory.services.supply import check_date, refuse, run_step
 from oms.errors import TransitionNotAllowed, ValidationFailed
+from oms.models import EventType
+from oms.outbox import publish_shipment
 from oms.services import require_perm, service_transaction
 
 from ..carriers import Ranking, rank_carrier_options
@@ -133,6 +135,7 @@ def shipment_ship(*, shipment_id: int, by: Any, tracking_number: str, ship_date:
         shipment.save()
         follow_shipments(order, shipment=shipment, kind="shipment_shipped", by=by, payload={
             "carrier": carrier.code, "tracking_number": tracking_number, "ship_date": shipped_on.isoformat()})
+        publish_shipment(EventType.SHIPMENT_SHIPPED, shipment, order)
         transaction.on_commit(lambda: _enqueue_tracking_email(shipment.pk), robust=True)
         transaction.on_commit(lambda: enqueue_documents(shipment.pk), robust=True)
     return shipment

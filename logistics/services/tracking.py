@@ -14,8 +14,10 @@ from django.utils.translation import gettext as _
 
 from inventory.services.supply import refuse, run_step
 from oms.errors import ValidationFailed
+from oms.models import EventType
+from oms.outbox import publish_shipment
 from oms.services import require_perm, service_transaction
-from orders.models import AttachmentKind
+from orders.models import Attachment, AttachmentKind
 from orders.services.attachments import attachment_store, sniff_upload
 
 from ..locks import lock_shipment
@@ -220,6 +222,7 @@ def _deliver(order: Any, shipment: Shipment, *, by: Any, delivered_at: datetime.
         recorded_by=by if by is not None and by.is_authenticated else None, signature=signature, photo=photo)
     follow_shipments(order, shipment=shipment, kind="shipment_delivered", by=by,
                      payload={"recipient": recipient, "delivered_at": delivered_at.isoformat()})
+    publish_shipment(EventType.SHIPMENT_DELIVERED, shipment, order)
     return proof
 
 
@@ -252,7 +255,8 @@ def shipment_deliver(*, shipment_id: int, by: Any, recipient_name: str, delivere
         stored = {}
         for field, (content, content_type) in files.items():
             kind = AttachmentKind.POD_SIGNATURE if field == "signature" else AttachmentKind.POD_PHOTO
+            name = f"{shipment.number}-{field}{Attachment.EXTENSIONS[content_type]}"
             stored[field] = attachment_store(order=order, kind=kind, content=content, content_type=content_type,
-                                             filename=f"{shipment.number}-{field}", by=by, shipment=shipment)
+                                             filename=name, by=by, shipment=shipment)
         return _deliver(order, shipment, by=by, delivered_at=moment, recipient=recipient_name, notes=notes.strip(),
                         source=EventSource.MANUAL, **stored)

@@ -8,10 +8,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 
 from oms.errors import NotFound
+from oms.permissions import ScopePermission
 
 from .. import selectors
 from ..models import Attachment
@@ -21,8 +21,9 @@ from .common import FILE_PARAMETERS, FILE_RENDERERS, path_id, problems
 class AttachmentViewSet(viewsets.GenericViewSet):
     """Files on orders, served only to those who may see them (404 otherwise)."""
 
+    api_scope = "orders"
     queryset = Attachment.objects.none()
-    permission_classes = [IsAuthenticated]  # visibility is the selector's decision
+    permission_classes = [ScopePermission]  # visibility is the selector's decision
 
     @extend_schema(operation_id="attachments_download", parameters=FILE_PARAMETERS,
                    responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **problems(404)})

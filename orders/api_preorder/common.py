@@ -58,8 +58,8 @@ FILE_RENDERERS = [renderers.JSONRenderer, FileRenderer]
 
 
 def path_id(pk: str) -> int:
-    """The id in the path; anything but digits names no object."""
-    if not pk.isdigit():
+    """The id in the path; anything but ASCII digits ("²" is a digit too) names no object."""
+    if not (pk.isascii() and pk.isdigit()):
         raise NotFound()
     return int(pk)
 

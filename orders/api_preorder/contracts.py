@@ -189,6 +189,7 @@ UPLOAD_PARSERS = [parsers.MultiPartParser, parsers.FormParser]
 class ContractViewSet(DocumentViewSet):
     """Contracts drawn from accepted quotations: drafted, reviewed by legal, signed."""
 
+    api_scope = "orders"
     queryset = Contract.objects.none()
     list_serializer_class = ContractSerializer
     detail_serializer_class = ContractDetailSerializer

@@ -66,6 +66,7 @@ def _render_order(view: viewsets.GenericViewSet, order_id: int, code: int) -> Re
 class InquiryViewSet(viewsets.GenericViewSet):
     """Open an inquiry: a new order in `inquiry` with the customer's needs."""
 
+    api_scope = "orders"
     queryset = SalesOrder.objects.none()
     serializer_class = InquiryCreateSerializer
 
@@ -83,6 +84,7 @@ class OrderPreorderViewSet(viewsets.GenericViewSet):
     """The inquiry steps of an order (`/orders/{id}/notes/`, `/orders/{id}/needs/`); the
     rest of the order resource is `orders.api.OrderViewSet`."""
 
+    api_scope = "orders"
     queryset = SalesOrder.objects.none()
     permission_classes = [ServiceChecksRole]
 

@@ -259,6 +259,7 @@ class QuotationFilter(django_filters.FilterSet):
 class QuotationViewSet(DocumentViewSet):
     """Quotation revisions. A draft is edited; anything later is revised."""
 
+    api_scope = "orders"
     queryset = Quotation.objects.none()
     list_serializer_class = QuotationSerializer
     detail_serializer_class = QuotationDetailSerializer

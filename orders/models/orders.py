@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
 from inventory.models import QTY_DIGITS, QTY_PLACES
+from oms.append_only import AppendOnlyModel, AppendOnlyQuerySet
 from oms.money import DECIMAL_PLACES, MAX_DIGITS, Currency, PaymentTerms, quantize
 
 
@@ -402,8 +403,9 @@ class ReviewCheck(models.Model):
         return self.result == CheckOutcome.FAIL and self.overridden_at is None
 
 
-class OrderEvent(models.Model):
-    """One entry of an order's timeline: a transition, or a fact recorded without one."""
+class OrderEvent(AppendOnlyModel, models.Model):
+    """One entry of an order's timeline: a transition, or a fact recorded without one.
+    Written once, never changed or deleted (oms/append_only.py)."""
 
     order = models.ForeignKey(SalesOrder, verbose_name=_("order"), on_delete=models.CASCADE,
                               related_name="events")
@@ -415,6 +417,8 @@ class OrderEvent(models.Model):
     to_state = models.CharField(_("to"), max_length=20, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     payload = models.JSONField(_("details"), default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("order event")

@@ -24,11 +24,12 @@ from inventory.services import (
 )
 from oms.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from oms.money import DECIMAL_PLACES, MAX_DIGITS, quantize
+from oms.outbox import publish_order_transition
 from oms.services import service_transaction
 
 from ..locks import lock_order
 from ..models import FULFILMENT_STATES, Channel, NumberSequence, OrderEvent, SalesOrder, SalesOrderLine
-from ..selectors import order_is_visible_to
+from ..selectors import available_transitions, order_is_visible_to
 from ..transitions import TRANSITIONS
 
 logger = logging.getLogger(__name__)
@@ -223,6 +224,12 @@ _CONDITION_ERRORS = {
 }
 
 
+def _refused(order: SalesOrder, by: Any, error: TransitionNotAllowed) -> TransitionNotAllowed:
+    """A refused step's 409 names the order's state and the steps `by` may run now."""
+    error.extra = {"state": order.state, "allowed_transitions": available_transitions(order, by), **error.extra}
+    return error
+
+
 def check_transition(order: SalesOrder, name: str, *, by: Any, reason: str, via_document: bool = False) -> None:
     """Raise the error that says why `by` may not run `name` on `order` now, if any.
 
@@ -244,17 +251,15 @@ def check_transition(order: SalesOrder, name: str, *, by: Any, reason: str, via_
             "shipment": _("An order moves through shipping as its shipments are packed, shipped and delivered, "
                           "on the shipment pages."),
         }[spec.document]
-        raise TransitionNotAllowed(message, code="step_follows_document", extra={"state": order.state})
+        raise _refused(order, by, TransitionNotAllowed(message, code="step_follows_document"))
     transition = next((t for t in transitions if t.source == order.state), None)
     if transition is None:
-        raise TransitionNotAllowed(
+        raise _refused(order, by, TransitionNotAllowed(
             _("“%(step)s” is not possible while the order is in state “%(state)s”.")
-            % {"step": spec.label, "state": order.get_state_display()},
-            extra={"state": order.state},
-        )
+            % {"step": spec.label, "state": order.get_state_display()}))
     for condition in transition.conditions:
         if not condition(order):
-            raise _CONDITION_ERRORS[condition.__name__](order)
+            raise _refused(order, by, _CONDITION_ERRORS[condition.__name__](order))
     if spec.reason_required and not reason.strip():
         raise ValidationFailed(errors={"reason": [_("Please give a reason.")]})
 
@@ -291,6 +296,7 @@ def apply_transition(order: SalesOrder, name: str, *, by: Any, reason: str, payl
             supply_after_release(sorted(set(order.lines.values_list("product_id", flat=True))))
     record_event(order, kind=name, by=by, from_state=from_state, to_state=order.state,
                   reason=reason.strip(), payload=payload)
+    publish_order_transition(order, step=name, from_state=from_state)  # webhooks and the event feed
     order_id = order.pk
     if name == "submit":
         transaction.on_commit(lambda: enqueue_checks(order_id), robust=True)

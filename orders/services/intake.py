@@ -6,13 +6,15 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +22,7 @@ from django.utils.translation import gettext as _
 from customers.models import Address, Contact, Customer
 from customers.selectors import customers_visible_to
 from inventory.models import Product
-from oms.errors import ApplicationError, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from oms.errors import ApplicationError, Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from oms.money import PaymentTerms
 from oms.services import service_transaction
 
@@ -79,11 +81,39 @@ def _missing_on_submit(customer: Customer, *, contact: Contact | None, delivery_
     return missing
 
 
+#: The longest `external_ref` (SalesOrder.external_ref).
+EXTERNAL_REF_MAX_LENGTH = SalesOrder._meta.get_field("external_ref").max_length
+
+
+def _check_external_ref_unused(customer: Customer, channel: str, external_ref: str) -> None:
+    """409 `duplicate_external_ref` when the customer has an order from `channel` with this
+    reference, naming it (`existing_order`, `existing_number`)."""
+    if not external_ref or len(external_ref) > EXTERNAL_REF_MAX_LENGTH:
+        return
+    existing = SalesOrder.objects.filter(customer=customer, channel=channel, external_ref=external_ref) \
+        .values("pk", "number").first()
+    if existing is not None:
+        raise Conflict(_("Order %(number)s already carries this external reference for the customer and channel.")
+                       % {"number": existing["number"]}, code="duplicate_external_ref",
+                       extra={"existing_order": existing["pk"], "existing_number": existing["number"]})
+
+
+@contextmanager
+def _refusing_duplicate_external_ref(customer: Customer, channel: str, external_ref: str) -> Iterator[None]:
+    """Around the transaction that saves an order: losing the race against a concurrent
+    create with the same reference (the unique constraint) is the same 409 as the check."""
+    try:
+        yield
+    except IntegrityError:
+        _check_external_ref_unused(customer, channel, external_ref)
+        raise
+
+
 def order_create(*, by: Any, customer: Customer, lines: list[LineInput], channel: str = Channel.SALES,
                  requested_date: datetime.date | None = None, delivery_address: Address | None = None,
                  contact: Contact | None = None, payment_terms: str | None = None, currency: str | None = None,
                  customer_reference: str = "", notes: str = "", submit: bool = False, document: Any = None,
-                 confirmation_due: datetime.date | None = None) -> SalesOrder:
+                 confirmation_due: datetime.date | None = None, external_ref: str = "") -> SalesOrder:
     """Create an order in `inquiry` (a draft), or — with `submit=True`, for orders that arrive
     already agreed (order desk, API, e-shop, CSV, repeat orders) — straight to `submitted`,
     which starts the automatic checks after the commit.
@@ -93,13 +123,22 @@ def order_create(*, by: Any, customer: Customer, lines: list[LineInput], channel
     days). Lines without a unit price get the customer's contract price, else the list
     price. Every problem is reported at once (400, or 409 with the missing fields when
     the order is incomplete for submission); nothing is written when anything is wrong.
+
+    `external_ref` is the sending system's id for the order: a second order with the same
+    one for the customer and channel is refused (409 `duplicate_external_ref`, naming the
+    existing order), so a sender that lost track of what it sent cannot create it twice.
     """
     check_may_create_orders(by, customer)
+    external_ref = external_ref.strip()
+    _check_external_ref_unused(customer, channel, external_ref)
     errors = order_header_errors(customer, delivery_address=delivery_address, contact=contact,
                                  requested_date=requested_date, channel=channel,
                                  customer_reference=customer_reference)
     if payment_terms and payment_terms not in PaymentTerms.values:
         errors.setdefault("payment_terms", []).append(_("Unknown payment terms."))
+    if len(external_ref) > EXTERNAL_REF_MAX_LENGTH:
+        errors.setdefault("external_ref", []).append(
+            _("At most %(max)d characters.") % {"max": EXTERNAL_REF_MAX_LENGTH})
     _channel_errors(channel, document=document, confirmation_due=confirmation_due, errors=errors)
     prices = agreed_prices(customer.pk, [line.product.pk for line in lines], currency=currency or customer.currency)
     line_rows = validate_lines(lines, errors, agreed_prices=prices)
@@ -113,13 +152,16 @@ def order_create(*, by: Any, customer: Customer, lines: list[LineInput], channel
     if channel == Channel.PHONE and confirmation_due is None:
         confirmation_due = timezone.localdate() + datetime.timedelta(days=DEFAULT_CONFIRMATION_DAYS)
 
-    with service_transaction():
+    with _refusing_duplicate_external_ref(customer, channel, external_ref), service_transaction():
         order = insert_order(
             by=by, customer=customer, channel=channel, requested_date=requested_date,
             delivery_address=delivery_address, contact=contact, payment_terms=payment_terms, currency=currency,
             customer_reference=customer_reference, notes=notes,
             total=sum((row.line_total for row in line_rows), Decimal(0)), confirmation_due=confirmation_due,
         )
+        if external_ref:
+            order.external_ref = external_ref
+            order.save(update_fields=["external_ref"])
         for row in line_rows:
             row.order = order
         SalesOrderLine.objects.bulk_create(line_rows)
@@ -135,9 +177,27 @@ def order_create(*, by: Any, customer: Customer, lines: list[LineInput], channel
             record_event(order, kind="attachment", by=by, from_state=order.state, to_state=order.state,
                          payload={"attachment_id": attachment.pk, "attachment_kind": attachment.kind})
         if submit:
-            check_transition(order, "submit", by=by, reason="")
-            apply_transition(order, "submit", by=by, reason="")
+            with _lines_known(order, line_rows):
+                check_transition(order, "submit", by=by, reason="")
+                apply_transition(order, "submit", by=by, reason="")
     return order
+
+
+@contextmanager
+def _lines_known(order: SalesOrder, rows: list[SalesOrderLine]) -> Iterator[None]:
+    """While inside, `order.lines.all()` gives the lines just written, as if prefetched: the
+    submit conditions (`has_lines`, checked by `check_transition` and again by the FSM)
+    then cost no query, and an order create the same queries whatever its lines. Callers
+    afterwards read the lines afresh."""
+    lines = order.lines.all()
+    lines._result_cache = list(rows)  # what prefetch_related_objects stores, without the query
+    lines._prefetch_done = True
+    cache = order.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache["lines"] = lines
+    try:
+        yield
+    finally:
+        cache.pop("lines", None)
 
 
 _UNSET: Any = object()

@@ -67,3 +67,12 @@ def log_in_as(browser, live_server, user, *, label: str):
     page.click("button[type=submit]")
     expect(page.locator("h1")).to_contain_text("Welcome")
     return page
+
+
+def switch_language(page, language: str) -> None:
+    """Choose `language` in the language switch of the top bar, as a user does; the choice
+    (Django's language cookie) holds for the rest of the browser context."""
+    from playwright.sync_api import expect
+
+    page.select_option("#language-select", language)
+    expect(page.locator("html")).to_have_attribute("lang", language)

@@ -485,7 +485,7 @@ def test_schema_documents_the_supply_endpoints_and_their_problems(users):
     client.force_authenticate(users["planner"])
     paths = client.get("/api/v1/schema/?format=json").json()["paths"]
     transition = paths["/api/v1/purchase-orders/{id}/transitions/{name}/"]["post"]
-    assert set(transition["responses"]) == {"200", "400", "401", "403", "404", "409"}
+    assert set(transition["responses"]) == {"200", "400", "401", "403", "404", "409", "415", "422", "429"}
     assert transition["responses"]["409"]["content"][PROBLEM]["schema"]["$ref"].endswith("/TransitionProblem")
     for path in ("/api/v1/work-orders/{id}/block/", "/api/v1/supply-exceptions/{id}/resolve/",
                  "/api/v1/purchase-requisitions/", "/api/v1/suppliers/", "/api/v1/orders/{id}/priority/"):

@@ -449,9 +449,10 @@ def test_schema_documents_the_shipping_endpoints_without_warnings(users, tmp_pat
         assert operation["operationId"] == operation_id and operation["summary"], path
         assert PROBLEM in operation["responses"]["404" if "{id}" in path else "401"]["content"], path
     ship = paths["/api/v1/shipments/{id}/ship/"]["post"]["responses"]
-    assert set(ship) == {"200", "400", "401", "403", "404", "409"}
+    assert set(ship) == {"200", "400", "401", "403", "404", "409", "415", "422", "429"}
     assert ship["409"]["content"][PROBLEM]["schema"]["$ref"].endswith("/TransitionProblem")
-    assert set(paths["/api/v1/shipments/"]["post"]["responses"]) == {"201", "400", "401", "403", "409"}
+    assert set(paths["/api/v1/shipments/"]["post"]["responses"]) == {"201", "400", "401", "403", "409", "415", "422",
+                                                                      "429"}
     assert "multipart/form-data" in paths["/api/v1/shipments/{id}/proof-of-delivery/"]["post"]["requestBody"][
         "content"]
     # the whole schema generates and validates without a warning

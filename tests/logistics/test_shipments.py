@@ -104,6 +104,7 @@ def test_one_order_ships_in_two_partial_shipments_with_a_backorder_in_between(
         signature=SimpleUploadedFile("sig.png", PNG, content_type="image/png"), notes="Two pallets, no damage.")
     assert (proof.recipient_name, proof.signature.kind, proof.signature.shipment_id) == ("Li Na", "pod_signature",
                                                                                        second.pk)
+    assert proof.signature.filename == f"{second.number}-signature.png"
     assert _state(order) == OrderState.DELIVERED
     kinds = [kind for kind in order.events.order_by("at", "id").values_list("kind", flat=True)
              if kind.startswith("shipment_") or kind in ("mark_ready", "ship_partial", "ship", "deliver")]

@@ -15,7 +15,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from customers.models import Address, Contact, Customer
 from inventory import services as inventory_services
@@ -25,6 +24,8 @@ from logistics import services as shipping
 from logistics.models import Carrier, CarrierService
 from logistics.selectors import pick_list
 from oms import roles
+from oms.api_clients import api_client_create, api_token_create
+from oms.models import ApiScope
 from orders import services
 from orders.documents import html_to_pdf, render_contract_pdf
 from orders.models import Channel, QuotationPolicy, SalesOrder
@@ -226,8 +227,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"Demo data loaded: {len(users) - 1} users, {len(customers)} customers, {len(products)} products, "
             f"{len(ORDERS)} orders."))
-        token = Token.objects.get(user=users["integration"])
-        self.stdout.write(f"API token of the 'integration' user: {token.key}")
+        self._api_client(users)
 
     def _users(self) -> dict[str, User]:
         users: dict[str, User] = {}
@@ -237,10 +237,17 @@ class Command(BaseCommand):
                                                 first_name=first, last_name=last)
                 user.groups.add(Group.objects.get(name=role))
                 users[username] = user
-            Token.objects.create(user=users["integration"])
             users["admin"] = User.objects.create_superuser("admin", "admin@oms.example",
                                                            settings.OMS_DEMO_PASSWORD)
         return users
+
+    def _api_client(self, users: dict[str, User]) -> None:
+        """The demo e-shop, acting as the `integration` user, with a token for every scope;
+        its key is printed here only (just its hash is stored)."""
+        client = api_client_create(name="Demo e-shop", user=users["integration"],
+                                   notes="Demo integration created by seed_demo.")
+        _token, key = api_token_create(client=client, name="demo", scopes=ApiScope.values)
+        self.stdout.write(f"API token of the 'Demo e-shop' client (acts as 'integration'; shown once): {key}")
 
     def _customers(self, users: dict[str, User]) -> dict[str, Customer]:
         customers = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 from rest_framework import mixins, serializers, viewsets
 
 from oms.api import ServiceWriteMixin
@@ -56,6 +57,8 @@ class CustomerFilter(django_filters.FilterSet):
     name = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
     owner = django_filters.CharFilter(field_name="owner__username")
     search = django_filters.CharFilter(method="filter_search", label="Code or name contains")
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte",
+                                                     label=_("Changed at or after (for polling integrations)"))
 
     class Meta:
         model = Customer

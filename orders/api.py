@@ -438,6 +438,8 @@ class OrderFilter(django_filters.FilterSet):
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     requested_after = django_filters.DateFilter(field_name="requested_date", lookup_expr="gte")
     requested_before = django_filters.DateFilter(field_name="requested_date", lookup_expr="lte")
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte",
+                                                     label=_("Changed at or after (for polling integrations)"))
 
     class Meta:
         model = SalesOrder

@@ -256,3 +256,14 @@ def test_order_scans_are_not_served_to_roles_without_prices(users):
     for role, status in (("warehouse", 404), ("planner", 404), ("order_desk", 200), ("reviewer", 200)):
         response = client_for(users[role]).get(f"/api/v1/attachments/{scan.pk}/download/")
         assert response.status_code == status, role
+
+
+def test_order_list_filters_what_changed_since_a_moment_for_sync(users):
+    older, newer = make_order(by=users["sales"]), make_order(by=users["sales"])
+    moment = timezone.now()
+    SalesOrder.objects.filter(pk=older.pk).update(updated_at=moment - datetime.timedelta(hours=1))
+    SalesOrder.objects.filter(pk=newer.pk).update(updated_at=moment + datetime.timedelta(seconds=1))
+    client = client_for(users["manager"])
+    ids = [o["id"] for o in client.get("/api/v1/orders/", {"updated_since": moment.isoformat()}).json()["results"]]
+    assert ids == [newer.pk]
+    assert_problem(client.get("/api/v1/orders/", {"updated_since": "yesterday"}), 400)

@@ -246,7 +246,7 @@ class CountEntryForm(forms.Form):
         parts = key.split(".")
         if len(parts) == 3 and parts[0] == "extra":
             position, name = parts[1], parts[2]
-            if position.isdigit() and int(position) < len(self.extra_index):
+            if position.isdecimal() and int(position) < len(self.extra_index):
                 field = f"extra-{self.extra_index[int(position)]}-{'sku' if name == 'product' else name}"
                 return field if field in self.fields else None
         return None

@@ -227,7 +227,7 @@ def transfer_new_page(request: HttpRequest) -> HttpResponse:
     _require(request.user, "inventory.view_transfer", "inventory.transfer_stock")
     if request.method != "POST":
         product_id = request.GET.get("product", "")
-        product = Product.objects.filter(pk=product_id).first() if product_id.isdigit() else None
+        product = Product.objects.filter(pk=product_id).first() if product_id.isdecimal() else None
         return _transfer_form_page(request, _transfer_form(initial={"product": product.sku} if product else {}),
                                    product=product)
     form = _transfer_form(request.POST)

@@ -231,7 +231,7 @@ def apply_service_errors(exc: ApplicationError, *, form: forms.Form | None = Non
     for key, messages in exc.errors.items():
         parts = key.split(".")
         target, field = None, None
-        if rows is not None and parts[0] == rows_key and len(parts) == 3 and parts[1].isdigit() \
+        if rows is not None and parts[0] == rows_key and len(parts) == 3 and parts[1].isdecimal() \
                 and int(parts[1]) < len(rows):
             target, field = rows[int(parts[1])], parts[2]
         elif form is not None and field_map.get(key, key) in form.fields:

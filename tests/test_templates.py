@@ -19,3 +19,16 @@ def test_ids_in_templates_are_never_localised():
             if _RAW_ID.search(line):
                 offenders.append(f"{template.relative_to(settings.BASE_DIR)}:{number}")
     assert offenders == [], "print ids with |unlocalize (or in {% url %}): " + ", ".join(offenders)
+
+
+def test_pages_answer_unicode_digits_in_ids_without_an_error(users, django_db_setup, db):
+    """"¹".isdigit() is true but int("¹") fails: ids typed in a query are checked with isdecimal()."""
+    from django.test import Client
+
+    from tests.factories import WarehouseFactory
+
+    client = Client()
+    client.force_login(users["warehouse"])
+    warehouse = WarehouseFactory()
+    for url in (f"/shipping/pick/{warehouse.pk}/?shipment=%C2%B9", "/inventory/transfers/new/?product=%C2%B9"):
+        assert client.get(url).status_code == 200, url

@@ -191,7 +191,7 @@ def _count_errors(errors: dict[str, list[str]], position: dict[int, int]) -> dic
     gave it (`lines.0.counted`), or `lines` for a line the input left out."""
     renamed: dict[str, list[str]] = {}
     for name, messages in errors.items():
-        if name.startswith("line_") and name[5:].isdigit():
+        if name.startswith("line_") and name[5:].isdecimal():
             line_id = int(name[5:])
             if line_id in position:
                 name = f"lines.{position[line_id]}.counted"

@@ -188,7 +188,7 @@ def _requisition_ids(request: HttpRequest) -> list[int]:
     """?requisitions=1,2 or ?requisitions=1&requisitions=2 (the requisitions page's checkboxes)."""
     ids: list[int] = []
     for value in request.GET.getlist("requisitions"):
-        ids.extend(int(part) for part in value.split(",") if part.strip().isdigit() and len(part.strip()) < 12)
+        ids.extend(int(part) for part in value.split(",") if part.strip().isdecimal() and len(part.strip()) < 12)
     return list(dict.fromkeys(ids))[:200]
 
 
@@ -197,7 +197,7 @@ def _with_added_row(data: Any, prefix: str) -> Any:
     data = data.copy()
     key = f"{prefix}-TOTAL_FORMS"
     total = data.get(key, "0")
-    data[key] = str(min(int(total) + 1, 50)) if total.isdigit() else total
+    data[key] = str(min(int(total) + 1, 50)) if total.isdecimal() else total
     return data
 
 
@@ -252,7 +252,7 @@ def purchase_order_new_page(request: HttpRequest) -> HttpResponse:
                 return _purchase_order_done(request, purchase_order.pk, _(
                     "Purchase order %(number)s created as a draft: check it, then send it to the supplier.") % {
                     "number": purchase_order.number})
-    chosen = {int(value) for value in form["requisitions"].value() or [] if str(value).isdigit()}
+    chosen = {int(value) for value in form["requisitions"].value() or [] if str(value).isdecimal()}
     return render(request, "inventory/supply/purchase_order_new.html", {
         "form": form, "formset": formset, "errors": errors,
         "requisitions": [(requisition, requisition.pk in chosen) for requisition in open_requisitions],

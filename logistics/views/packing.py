@@ -71,7 +71,7 @@ def pack_page_response(request: HttpRequest, shipment: Shipment, *, forms: dict[
     can_pack = shipment.state in PACKING_STATES and user.has_perm(PACK)
     lines = list(shipment.lines.all())
     wanted_package = request.GET.get("package", "")
-    default_package = (int(wanted_package) if wanted_package.isdigit() and 1 <= int(wanted_package) <= 999
+    default_package = (int(wanted_package) if wanted_package.isdecimal() and 1 <= int(wanted_package) <= 999
                        else packages[-1].number if packages else 1)
     context: dict[str, Any] = {
         "shipment": shipment, "order": shipment.order,

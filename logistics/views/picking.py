@@ -35,11 +35,11 @@ def build_pick_list(request: HttpRequest, warehouse: Warehouse) -> tuple[selecto
     named by ?shipment=), how many wait in all, and the shipment asked for."""
     waiting = Shipment.objects.filter(warehouse=warehouse, state__in=[ShipmentState.PLANNED, ShipmentState.PICKING])
     only = request.GET.get("shipment", "")
-    if only.isdigit():
+    if only.isdecimal():
         waiting = waiting.filter(pk=int(only))
     ids = list(waiting.order_by("-order__priority", "created_at", "id").values_list("pk", flat=True)[:PICK_LIMIT + 1])
     total = len(ids) if len(ids) <= PICK_LIMIT else waiting.count()
-    return selectors.pick_list(warehouse, shipment_ids=ids[:PICK_LIMIT]), total, only if only.isdigit() else ""
+    return selectors.pick_list(warehouse, shipment_ids=ids[:PICK_LIMIT]), total, only if only.isdecimal() else ""
 
 
 @login_required

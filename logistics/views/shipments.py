@@ -144,7 +144,7 @@ def plan_page(request: HttpRequest, order_id: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         warehouse_id = request.POST.get("warehouse", "")
-        form = forms.get(int(warehouse_id)) if warehouse_id.isdigit() else None
+        form = forms.get(int(warehouse_id)) if warehouse_id.isdecimal() else None
         if form is None:
             errors, status = [_("Choose the warehouse to ship from.")], 400
         else:

@@ -92,7 +92,7 @@ class Command(BaseCommand):
 
     def _revoke(self, options: dict[str, Any]) -> None:
         ref = options["token"].strip()
-        tokens = list(ApiToken.objects.filter(pk=int(ref)).select_related("client")) if ref.isdigit() else []
+        tokens = list(ApiToken.objects.filter(pk=int(ref)).select_related("client")) if ref.isdecimal() else []
         if not tokens:
             tokens = list(ApiToken.objects.filter(prefix=ref).select_related("client")[:5])
         if not tokens:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,3 +18,20 @@ def redirect_back(request: HttpRequest, default: str) -> HttpResponse:
             target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return redirect(target)
     return redirect(default)
+
+
+#: Rows per page of the staff lists.
+PAGE_SIZE = 25
+
+
+def page_of(request: HttpRequest, items: Any, param: str = "page") -> Page:
+    """The page of `items` asked for in `?<param>=` (the last one for a number past the end)."""
+    return Paginator(items, PAGE_SIZE).get_page(request.GET.get(param))
+
+
+def query_without(request: HttpRequest, *drop: str) -> str:
+    """The current filters for pagination links, without the page numbers."""
+    query = request.GET.copy()
+    for name in drop:
+        query.pop(name, None)
+    return query.urlencode()

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy
 
 from oms.errors import ApplicationError
+from oms.navigation import PAGE_SIZE, page_of, query_without  # noqa: F401 (used by the views)
 
 from .. import selectors
 
-PAGE_SIZE = 25
 PLAN = "inventory.plan_supply"
 RECEIVE = "inventory.receive_stock"
 
@@ -25,18 +24,6 @@ STEP_LABELS = {
     "close": gettext_lazy("Closed short"),
     "cancel": gettext_lazy("Cancelled"),
 }
-
-
-def page_of(request: HttpRequest, items: QuerySet, param: str = "page") -> Page:
-    return Paginator(items, PAGE_SIZE).get_page(request.GET.get(param))
-
-
-def query_without(request: HttpRequest, *drop: str) -> str:
-    """The current filters for pagination links, without the page numbers."""
-    query = request.GET.copy()
-    for name in drop:
-        query.pop(name, None)
-    return query.urlencode()
 
 
 def require(request: HttpRequest, perm: str) -> None:

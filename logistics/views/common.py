@@ -6,16 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
 from oms.errors import ApplicationError, ValidationFailed
+from oms.navigation import PAGE_SIZE, page_of, query_without  # noqa: F401 (used by the views)
 
 from .. import selectors
 from ..models import Shipment
 
-PAGE_SIZE = 25
 VIEW = "logistics.view_shipment"
 PLAN = "logistics.plan_shipment"
 PACK = "logistics.pack_shipment"
@@ -26,18 +25,6 @@ TRACK = "logistics.track_shipment"
 def require(request: HttpRequest, *perms: str) -> None:
     if not all(request.user.has_perm(perm) for perm in perms):
         raise PermissionDenied
-
-
-def page_of(request: HttpRequest, items: Any, param: str = "page") -> Page:
-    return Paginator(items, PAGE_SIZE).get_page(request.GET.get(param))
-
-
-def query_without(request: HttpRequest, *drop: str) -> str:
-    """The current filters for pagination links, without the page numbers."""
-    query = request.GET.copy()
-    for name in drop:
-        query.pop(name, None)
-    return query.urlencode()
 
 
 def visible_shipment(request: HttpRequest, pk: int) -> Shipment:

@@ -1,8 +1,8 @@
 """Queries and server time per page and API call, with the demo data.
 
-Builds a scratch database (test_<name of DATABASE_URL's database>), loads `seed_demo`,
-then requests each page and endpoint through Django's test client as the role that uses
-it (logged in), five times, and prints the number of SQL queries and the median time
+Builds a scratch database (bench_pages_<name of DATABASE_URL's database>, beside pytest's
+test_<name>), loads `seed_demo`, then requests each page and endpoint through Django's
+test client as the role that uses it (logged in), five times, and prints the number of SQL queries and the median time
 (server time, without the network). Drops the scratch database afterwards.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/oms .venv/bin/python bench/pages.py
@@ -36,6 +36,7 @@ def main() -> int:
     settings.ALLOWED_HOSTS = ["testserver"]
     settings.STORAGES = {**settings.STORAGES,
                          "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    connection.settings_dict["TEST"]["NAME"] = f"bench_pages_{connection.settings_dict['NAME']}"  # beside pytest's
     name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
         from django.core.management import call_command

@@ -1,12 +1,13 @@
 """Where the time of one order create goes: `POST /api/v1/orders/` (5 lines, an
 Idempotency-Key, `submit`) through the whole Django stack in this process, profiled.
 
-Builds a scratch database (test_<name of DATABASE_URL's database>), seeds it as
-bench/run.py does (bench/seed.py), sends --warm-up requests, then --requests more under
-cProfile, and prints: the time per request split into SQL (time inside the database
-cursor, round trips included) and the rest (Python), the queries per request, and the
-functions with the most cumulative and own time. Drops the scratch database. The Celery
-enqueue after the commit goes to REDIS_URL's broker (no worker needs to run).
+Builds a scratch database (bench_profile_<name of DATABASE_URL's database>, beside
+pytest's test_<name>), seeds it as bench/run.py does (bench/seed.py), sends --warm-up
+requests, then --requests more under cProfile, and prints: the time per request split
+into SQL (time inside the database cursor, round trips included) and the rest (Python),
+the queries per request, and the functions with the most cumulative and own time. Drops
+the scratch database. The Celery enqueue after the commit goes to REDIS_URL's broker (no
+worker needs to run).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/oms REDIS_URL=redis://127.0.0.1:6379/14 \\
         .venv/bin/python bench/profile_intake.py --requests 200
@@ -49,6 +50,7 @@ def main() -> int:
         return 2
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     settings.DEBUG = False
+    connection.settings_dict["TEST"]["NAME"] = f"bench_profile_{connection.settings_dict['NAME']}"  # beside pytest's
     name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
         return profile(args)

@@ -24,6 +24,9 @@ KEYWORD = "Token"
 #: `last_used_at` is written at most this often per token, so a busy client does not
 #: write on every request.
 LAST_USED_PRECISION = datetime.timedelta(seconds=60)
+#: Where a request keeps its authenticated (user, token): the token is read once per
+#: request, whoever asks first (the idempotency middleware, then DRF).
+_AUTHENTICATED = "_oms_api_token"
 
 
 class ApiTokenAuthentication(BaseAuthentication):
@@ -31,6 +34,10 @@ class ApiTokenAuthentication(BaseAuthentication):
     active. Anything else in the header is refused with 401; no header → next authenticator."""
 
     def authenticate(self, request: Request) -> tuple[Any, ApiToken] | None:
+        http_request = getattr(request, "_request", request)
+        known = getattr(http_request, _AUTHENTICATED, None)
+        if known is not None:  # the idempotency middleware read this request's token already
+            return known
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() != KEYWORD.lower().encode():
             return None
@@ -40,7 +47,9 @@ class ApiTokenAuthentication(BaseAuthentication):
             key = parts[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed(_("Invalid token header: give `Token <key>`.")) from None
-        return self.authenticate_credentials(key)
+        authenticated = self.authenticate_credentials(key)
+        setattr(http_request, _AUTHENTICATED, authenticated)
+        return authenticated
 
     def authenticate_credentials(self, key: str) -> tuple[Any, ApiToken]:
         now = timezone.now()

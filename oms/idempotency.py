@@ -5,11 +5,12 @@ database transaction as the work (`joinable_transaction()`, which the services j
 
 1. On PostgreSQL, a transaction-level advisory lock on (client, key); a second request
    with the key while the first still runs gets 409 `idempotency_key_in_use`.
-2. `INSERT … ON CONFLICT (client_id, key) DO NOTHING RETURNING id` claims the key. A row
-   already there was committed by an earlier request: the same request (method, path,
-   body) gets that first answer replayed byte for byte with `Idempotent-Replayed: true`,
-   another request gets 422 `idempotency_key_reused`. Rows older than 24 hours count as
-   absent (and are deleted by `idempotency_keys_purge` every hour).
+2. `INSERT … ON CONFLICT (client_id, key)` claims the key: a new row, or an expired one
+   (older than 24 hours) reset in place; on PostgreSQL the lock and the claim are one
+   statement. A live row already there was committed by an earlier request: the same
+   request (method, path, body) gets that first answer replayed byte for byte with
+   `Idempotent-Replayed: true`, another request gets 422 `idempotency_key_reused`.
+   `idempotency_keys_purge` deletes expired keys every hour.
 3. Otherwise the view runs. A 2xx answer is stored on the claim and commits with the work;
    any other answer rolls everything back, the claim included, so a corrected retry with
    the same key runs afresh.
@@ -132,21 +133,50 @@ def _insert_claim(values: dict[str, Any]) -> int | None:
     return row[0] if row else None
 
 
+def _lock_and_claim(values: dict[str, Any], *, expired_before: datetime.datetime) -> int | None:
+    """PostgreSQL, in one statement: take the advisory lock on (client, key) and, if it was
+    free, claim the key — a new row, or the row of an expired key reset in place. The
+    claim's id, or None when the lock is held elsewhere or the key is taken."""
+    meta, quote = IdempotencyKey._meta, connection.ops.quote_name
+    fields = [meta.get_field(name) for name in values]
+    table, columns = quote(meta.db_table), [quote(f.column) for f in fields]
+    client_column, key_column = (quote(meta.get_field(name).column) for name in ("client", "key"))
+    reset = ", ".join(f"{column} = EXCLUDED.{column}" for column in columns)
+    status = quote(meta.get_field("response_status").column)
+    sql = (f"WITH lock AS (SELECT pg_try_advisory_xact_lock(%s, hashtext(%s)) AS held) "
+           f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(['%s'] * len(fields))} FROM lock "
+           f"WHERE lock.held ON CONFLICT ({client_column}, {key_column}) DO UPDATE SET {reset}, {status} = NULL "
+           f"WHERE {table}.{quote(meta.get_field('created_at').column)} < %s RETURNING {quote(meta.pk.column)}")
+    params = [values["client"] & 0x7FFFFFFF, values["key"],
+              *(f.get_db_prep_save(values[f.name], connection) for f in fields), expired_before]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def idempotency_claim(*, client: ApiClient, key: str, method: str, path: str, request_hash: str) -> Claim:
     """Claim `key` for `client`, or say who has it.
 
     Precondition: runs inside the transaction of the request's work
     (`joinable_transaction()`): the claim commits or rolls back with it, and the advisory
     lock is held until then."""
-    if not _lock(client.pk, key):
-        return Claim(busy=True)
     now = timezone.now()
-    IdempotencyKey.objects.filter(client=client, key=key, created_at__lt=now - KEY_LIFETIME).delete()
-    claimed_id = _insert_claim({"client": client.pk, "key": key, "method": method, "path": path[:500],
-                                "request_hash": request_hash, "response_headers": {}, "response_body": b"",
-                                "created_at": now})
-    if claimed_id is not None:
-        return Claim(claimed_id=claimed_id)
+    values = {"client": client.pk, "key": key, "method": method, "path": path[:500], "request_hash": request_hash,
+              "response_headers": {}, "response_body": b"", "created_at": now}
+    if connection.vendor == "postgresql":
+        claimed_id = _lock_and_claim(values, expired_before=now - KEY_LIFETIME)
+        if claimed_id is not None:
+            return Claim(claimed_id=claimed_id)
+        # not claimed: another transaction holds the lock (taking it again is a no-op for
+        # the holder), or the key is taken
+        if not _lock(client.pk, key):
+            return Claim(busy=True)
+    else:
+        IdempotencyKey.objects.filter(client=client, key=key, created_at__lt=now - KEY_LIFETIME).delete()
+        claimed_id = _insert_claim(values)
+        if claimed_id is not None:
+            return Claim(claimed_id=claimed_id)
     earlier = IdempotencyKey.objects.filter(client=client, key=key).first()
     if earlier is None or earlier.response_status is None:  # cannot be committed so; be safe all the same
         return Claim(busy=True)

@@ -255,7 +255,9 @@ class OrderDetailSerializer(OrderReviewSerializer):
 
     @extend_schema_field(OrderSupplyExceptionSerializer(many=True))
     def get_open_exceptions(self, order: SalesOrder) -> list[dict]:
-        exceptions = open_exceptions_for_orders([order.pk]).order_by("raised_at", "id")
+        exceptions = getattr(order, "known_open_exceptions", None)
+        if exceptions is None:
+            exceptions = open_exceptions_for_orders([order.pk]).order_by("raised_at", "id")
         return OrderSupplyExceptionSerializer(exceptions, many=True).data
 
     def _documents(self, order: SalesOrder) -> dict:
@@ -495,6 +497,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         return fields
 
     def get_queryset(self) -> QuerySet[SalesOrder]:
+        if self.action == "create":  # read only for its model, by the permission check
+            return SalesOrder.objects.none()
         if self.action == "retrieve":
             return selectors.order_detail(self.request.user)
         if self.action in ("transition", "partial_update", "priority"):  # only resolve the id; the answer is re-read
@@ -546,7 +550,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         fields = dict(serializer.validated_data)
         lines = line_inputs(fields.pop("lines"))
         order = services.order_create(by=request.user, lines=lines, document=document, **fields)
-        return self._render(order.pk, status.HTTP_201_CREATED)
+        # answered from what the create wrote, as a read of the detail would give it
+        data = OrderDetailSerializer(selectors.as_just_created(order), context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(operation_id="orders_partial_update", request={"application/json": OrderUpdateSerializer},
                    responses={200: OrderDetailSerializer, **problems(400, 403, 404, 409)})

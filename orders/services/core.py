@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Address, Contact, Customer
-from customers.selectors import customers_visible_to
+from customers.selectors import customer_is_visible_to
 from inventory.models import QTY_DIGITS, QTY_PLACES, Product
 from inventory.services import (
     cancel_supply_for_order,
@@ -147,7 +147,7 @@ def fits(value: Decimal, digits: int, places: int) -> bool:
 def check_may_create_orders(by: Any, customer: Customer) -> None:
     if not by.has_perm("orders.add_salesorder"):
         raise PermissionDenied(_("You are not allowed to create orders."))
-    if not customers_visible_to(by).filter(pk=customer.pk).exists():
+    if not customer_is_visible_to(by, customer):
         raise PermissionDenied(_("You can only create orders for your own customers."))
 
 
@@ -264,7 +264,8 @@ def check_transition(order: SalesOrder, name: str, *, by: Any, reason: str, via_
         raise ValidationFailed(errors={"reason": [_("Please give a reason.")]})
 
 
-def apply_transition(order: SalesOrder, name: str, *, by: Any, reason: str, payload: dict | None = None) -> None:
+def apply_transition(order: SalesOrder, name: str, *, by: Any, reason: str,
+                     payload: dict | None = None) -> OrderEvent:
     """Run the FSM method, save, write the timeline event and schedule follow-up work.
 
     Precondition: `order` is locked and `_check_transition` passed (or the caller is the
@@ -294,14 +295,15 @@ def apply_transition(order: SalesOrder, name: str, *, by: Any, reason: str, payl
             payload["released"] = str(release_for_order(order, by=by, reason=reason))
             # released stock and cancelled or detached supply change what the others wait for
             supply_after_release(sorted(set(order.lines.values_list("product_id", flat=True))))
-    record_event(order, kind=name, by=by, from_state=from_state, to_state=order.state,
-                  reason=reason.strip(), payload=payload)
+    event = record_event(order, kind=name, by=by, from_state=from_state, to_state=order.state,
+                         reason=reason.strip(), payload=payload)
     publish_order_transition(order, step=name, from_state=from_state)  # webhooks and the event feed
     order_id = order.pk
     if name == "submit":
         transaction.on_commit(lambda: enqueue_checks(order_id), robust=True)
     elif name == "approve":
         transaction.on_commit(lambda: _enqueue_confirmation(order_id), robust=True)
+    return event
 
 
 def enqueue_checks(order_id: int) -> None:

@@ -27,7 +27,7 @@ from oms.money import PaymentTerms
 from oms.services import service_transaction
 
 from ..models import AttachmentKind, Channel, OrderState, SalesOrder, SalesOrderLine
-from ..selectors import agreed_prices
+from ..selectors import agreed_prices, known_as_prefetched
 from .attachments import attachment_store, sniff_upload
 from .core import (
     LineInput,
@@ -167,20 +167,33 @@ def order_create(*, by: Any, customer: Customer, lines: list[LineInput], channel
         SalesOrderLine.objects.bulk_create(line_rows)
         agreed = {row.product.sku for row, line in zip(line_rows, lines, strict=True)
                   if line.unit_price is None and row.product_id in prices}
-        record_event(order, kind="created", by=by, to_state=order.state,
-                     payload={"channel": channel, "lines": len(line_rows), "agreed_prices": sorted(agreed)})
+        events = [record_event(order, kind="created", by=by, to_state=order.state,
+                               payload={"channel": channel, "lines": len(line_rows),
+                                        "agreed_prices": sorted(agreed)})]
         if scan is not None:
             content, content_type = scan
             attachment = attachment_store(order=order, kind=AttachmentKind.ORDER_DOCUMENT, content=content,
                                           content_type=content_type, filename=getattr(document, "name", "") or "",
                                           by=by)
-            record_event(order, kind="attachment", by=by, from_state=order.state, to_state=order.state,
-                         payload={"attachment_id": attachment.pk, "attachment_kind": attachment.kind})
+            events.append(record_event(order, kind="attachment", by=by, from_state=order.state,
+                                       to_state=order.state,
+                                       payload={"attachment_id": attachment.pk, "attachment_kind": attachment.kind}))
         if submit:
             with _lines_known(order, line_rows):
                 check_transition(order, "submit", by=by, reason="")
-                apply_transition(order, "submit", by=by, reason="")
+                events.append(apply_transition(order, "submit", by=by, reason=""))
+    order.written = CreatedOrder(lines=line_rows, events=events)
     return order
+
+
+@dataclass(frozen=True)
+class CreatedOrder:
+    """What `order_create` wrote besides the order, kept on it as `order.written`: the API
+    answers the create from it (`orders.selectors.as_just_created`) instead of reading
+    the order back."""
+
+    lines: list[SalesOrderLine]
+    events: list[Any]
 
 
 @contextmanager
@@ -189,15 +202,11 @@ def _lines_known(order: SalesOrder, rows: list[SalesOrderLine]) -> Iterator[None
     submit conditions (`has_lines`, checked by `check_transition` and again by the FSM)
     then cost no query, and an order create the same queries whatever its lines. Callers
     afterwards read the lines afresh."""
-    lines = order.lines.all()
-    lines._result_cache = list(rows)  # what prefetch_related_objects stores, without the query
-    lines._prefetch_done = True
-    cache = order.__dict__.setdefault("_prefetched_objects_cache", {})
-    cache["lines"] = lines
+    known_as_prefetched(order, "lines", rows)
     try:
         yield
     finally:
-        cache.pop("lines", None)
+        order._prefetched_objects_cache.pop("lines", None)
 
 
 _UNSET: Any = object()

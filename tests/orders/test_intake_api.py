@@ -193,6 +193,28 @@ def test_email_order_arrives_as_multipart_with_its_scan_attached(users, as_json_
     assert [event["kind"] for event in body["events"]] == ["created", "attachment", "submit"]
 
 
+@pytest.mark.parametrize(("role", "submit", "channel"), [
+    ("integration", True, "api"), ("integration", False, "api"), ("sales", True, "sales"),
+    ("order_desk", True, "phone"), ("order_desk", True, "email")])
+def test_the_201_of_a_create_is_the_detail_a_read_gives_right_after(users, role, submit, channel):
+    """The create is answered from what it wrote, without reading the order back: the
+    answer must be exactly what `GET /orders/{id}/` says the moment after."""
+    customer = CustomerFactory(owner=users["sales"])
+    cheap, dear = _stocked(list_price=Decimal("12.50")), _stocked(list_price=Decimal("980.00"))
+    payload = _payload(customer, (cheap, "3"), (dear, "1.5"), channel=channel, customer_reference="R-1",
+                       submit=submit, notes="call before delivery")
+    client = client_for(users[role])
+    if channel == "email":
+        response = client.post(ORDERS, {"payload": json.dumps(payload), "document": SimpleUploadedFile(
+            "order.pdf", PDF, content_type="application/pdf")}, format="multipart")
+    else:
+        response = client.post(ORDERS, payload, format="json")
+    created = _ok(response, 201)
+    assert created["state"] == ("submitted" if submit else "inquiry")
+    assert [line["sku"] for line in created["lines"]] == [cheap.sku, dear.sku]
+    assert created == _ok(client.get(f"{ORDERS}{created['id']}/"))
+
+
 def test_fax_order_without_its_document_is_refused_and_nothing_is_written(users):
     customer, product = CustomerFactory(), _stocked()
     client = client_for(users["order_desk"])

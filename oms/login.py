@@ -4,8 +4,10 @@ username from that address is refused for `OMS_LOGIN_LOCKOUT_SECONDS`, the right
 included.
 
 The failures are counted in the default cache (Redis when REDIS_URL is set), so every web
-process counts the same attempts. Nothing tells whether the username exists: unknown and
-known usernames are counted, locked and answered alike.
+process counts the same attempts. While the cache is unreachable nothing is counted or
+locked and people can still log in (oms/cache_outage.py); the outage is logged. Nothing
+tells whether the username exists: unknown and known usernames are counted, locked and
+answered alike.
 
 - `ThrottledModelBackend` (AUTHENTICATION_BACKENDS) counts and refuses for every surface
   that checks a password through `authenticate()`: the log-in page and the admin's.
@@ -19,6 +21,7 @@ then in effect per username.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import time
 from typing import Any
@@ -27,12 +30,16 @@ from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import ngettext
+
+from .cache_outage import CACHE_ERRORS
+from .user_permissions import PermissionsInOneQuery
+
+logger = logging.getLogger(__name__)
 
 _PREFIX = "oms:login"
 
@@ -50,15 +57,29 @@ def _lock_key(ident: str) -> str:
     return f"{_PREFIX}:locked:{ident}"
 
 
+def _outage(exc: Exception) -> None:
+    logger.error("log-in throttling not enforced, the cache is unreachable: %r", exc)
+
+
 def locked_for(request: HttpRequest | None, username: str) -> int:
     """Seconds until `username` may try again from this address (0: not locked)."""
-    until = cache.get(_lock_key(_ident(request, username)))
+    try:
+        until = cache.get(_lock_key(_ident(request, username)))
+    except CACHE_ERRORS as exc:
+        _outage(exc)
+        return 0
     return max(0, math.ceil(until - time.time())) if until else 0
 
 
 def record_failure(request: HttpRequest | None, username: str) -> None:
     """Count a failed attempt; the one that reaches the limit locks the username here."""
-    ident = _ident(request, username)
+    try:
+        _count_failure(_ident(request, username))
+    except CACHE_ERRORS as exc:
+        _outage(exc)
+
+
+def _count_failure(ident: str) -> None:
     key = _failures_key(ident)
     cache.add(key, 0, timeout=settings.OMS_LOGIN_FAILURE_WINDOW)  # the window starts at the first failure
     try:
@@ -73,11 +94,15 @@ def record_failure(request: HttpRequest | None, username: str) -> None:
 
 
 def clear_failures(request: HttpRequest | None, username: str) -> None:
-    cache.delete(_failures_key(_ident(request, username)))
+    try:
+        cache.delete(_failures_key(_ident(request, username)))
+    except CACHE_ERRORS as exc:
+        _outage(exc)
 
 
-class ThrottledModelBackend(ModelBackend):
-    """Django's username and password check, refused while the username is locked here."""
+class ThrottledModelBackend(PermissionsInOneQuery):
+    """Django's username and password check, refused while the username is locked here
+    (and the user's permissions read in one query)."""
 
     def authenticate(self, request: HttpRequest | None, username: str | None = None, password: str | None = None,
                      **kwargs: Any) -> Any:

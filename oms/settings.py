@@ -256,8 +256,11 @@ CELERY_TASK_ROUTES = {
     "oms.tasks.webhooks_dispatch_due": {"queue": "webhooks"},
 }
 CELERY_RESULT_EXPIRES = 3600
-# The filesystem result backend never expires results: keep none unless on Redis.
-CELERY_TASK_IGNORE_RESULT = not REDIS_URL
+# Nothing reads a task's result, so none is kept (a caller that waits for one asks with
+# `apply_async(…, ignore_result=False)`). On Redis, a result kept means every send from a web
+# process subscribes to a result channel it never reads; while Redis is down, each send would
+# then retry that subscription for ~20 s before giving up, holding up the request.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {

@@ -2,19 +2,24 @@
 
 Each client may make `ApiClient.rate_limit` requests a minute, over all its tokens; one
 more is refused with 429 and `Retry-After`. The history lives in the default cache
-(Redis when REDIS_URL is set), so every web node counts the same requests. Browser
-sessions are not limited here.
+(Redis when REDIS_URL is set), so every web node counts the same requests; while the cache
+is unreachable, requests are let through (oms/cache_outage.py). Browser sessions are not
+limited here.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from typing import Any
 
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
+from .cache_outage import CACHE_ERRORS
 from .models import ApiClient, ApiToken
+
+logger = logging.getLogger(__name__)
 
 
 class ClientRateThrottle(SimpleRateThrottle):
@@ -34,7 +39,11 @@ class ClientRateThrottle(SimpleRateThrottle):
             return True
         self.rate = f"{token.client.rate_limit}/min"
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        try:
+            return super().allow_request(request, view)
+        except CACHE_ERRORS as exc:
+            logger.error("API rate limit not enforced, the cache is unreachable: %r", exc)
+            return True
 
     def get_cache_key(self, request: Request, view: Any) -> str:
         return self.cache_key_for(request.auth.client_id)

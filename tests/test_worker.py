@@ -3,17 +3,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import uuid
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from django.utils import timezone
 
 from oms.celery import app as celery_app
@@ -23,44 +16,28 @@ from orders import services
 from orders.models import OrderState, ReviewCheck
 from orders.tasks import order_checks_run, order_confirmation_email
 from tests.factories import CustomerFactory, ProductFactory, make_order, make_user, stock
+from tests.processes import start_worker
 
-ROOT = Path(__file__).resolve().parent.parent
 TASK_TIMEOUT = 60
 
 
-def _database_url_of_test_db() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"] != "django.db.backends.postgresql":
-        pytest.fail("The worker test needs PostgreSQL (a worker process cannot share SQLite's in-memory test db).")
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
-def live_worker(transactional_db):
+def live_worker(transactional_db, tmp_path):
     """A worker process on all our queues, with the test database; stopped afterwards."""
-    env = {**os.environ, "DATABASE_URL": _database_url_of_test_db(), "CELERY_TASK_ALWAYS_EAGER": "0",
-           "DB_CONN_MAX_AGE": "0"}
-    name = f"test-{uuid.uuid4().hex[:8]}@%h"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "oms", "worker", "--pool", "solo", "--loglevel", "INFO",
-         "--queues", ",".join(settings.OMS_WORKER_QUEUES), "--hostname", name,
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
+    worker = start_worker(tmp_path, wait=False)
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = False
     try:
-        yield process
+        yield worker
     finally:
         celery_app.conf.task_always_eager = previous
-        process.terminate()
-        try:
-            output, _ = process.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
-        print(output[-4000:])  # shown by pytest only when the test fails
+        worker.stop()
+        print(worker.log()[-4000:])  # shown by pytest only when the test fails
+
+
+def result_of(task, *args):
+    """Send `task` to the worker and wait for its result (results are kept only when asked)."""
+    return task.apply_async(args, ignore_result=False).get(timeout=TASK_TIMEOUT)
 
 
 def test_submitted_order_is_checked_exactly_once_by_a_real_worker(live_worker):
@@ -74,7 +51,7 @@ def test_submitted_order_is_checked_exactly_once_by_a_real_worker(live_worker):
 
     # A second, explicit request for the same check queues behind the first (one solo
     # worker, FIFO): when it answers, the first has run, and the second must be a no-op.
-    second = order_checks_run.delay(order.pk).get(timeout=TASK_TIMEOUT)
+    second = result_of(order_checks_run, order.pk)
     assert second == "skipped"
     order.refresh_from_db()
     assert order.state == OrderState.SUBMITTED
@@ -88,7 +65,7 @@ def test_worker_puts_an_order_short_of_stock_on_hold(live_worker):
     stock(product, "1")
     order = make_order(by=sales, lines=[(product, "5")])
     services.order_transition(order_id=order.pk, name="submit", by=sales)
-    assert order_checks_run.delay(order.pk).get(timeout=TASK_TIMEOUT) == "skipped"
+    assert result_of(order_checks_run, order.pk) == "skipped"
     order.refresh_from_db()
     assert order.state == OrderState.ON_HOLD
     assert "SHORT-1" in order.events.get(kind="hold").reason
@@ -103,7 +80,7 @@ def test_review_path_hold_rerun_approve_and_confirmation_with_a_real_worker(live
     stock(product, "100")
     order = make_order(by=desk, customer=customer, lines=[(product, "3")])
     services.order_transition(order_id=order.pk, name="submit", by=desk)
-    assert order_checks_run.delay(order.pk).get(timeout=TASK_TIMEOUT) == "skipped"  # the first one ran
+    assert result_of(order_checks_run, order.pk) == "skipped"  # the first one ran
     order.refresh_from_db()
     assert (order.state, order.checks_result, order.checks_run) == (OrderState.ON_HOLD, "failed", 1)
     checks = {c.kind: c for c in ReviewCheck.objects.filter(order=order)}
@@ -113,18 +90,18 @@ def test_review_path_hold_rerun_approve_and_confirmation_with_a_real_worker(live
 
     services.order_record_payment(order_id=order.pk, amount=Decimal("30"), by=reviewer)
     services.order_request_checks(order_id=order.pk, by=reviewer)
-    assert order_checks_run.delay(order.pk).get(timeout=TASK_TIMEOUT) == "skipped"
+    assert result_of(order_checks_run, order.pk) == "skipped"
     order.refresh_from_db()
     assert (order.checks_run, order.checks_result) == (2, "passed")
     assert ReviewCheck.objects.filter(order=order).count() == 4
 
     services.order_transition(order_id=order.pk, name="approve", by=reviewer)
-    assert order_confirmation_email.delay(order.pk).get(timeout=TASK_TIMEOUT) is False  # sent once already
+    assert result_of(order_confirmation_email, order.pk) is False  # sent once already
     order.refresh_from_db()
     assert order.state == OrderState.APPROVED and order.approval_emailed_at is not None
 
 
 def test_heartbeat_task_writes_to_the_shared_cache(live_worker):
     cache.delete(HEARTBEAT_KEY)
-    stamp = heartbeat.delay().get(timeout=TASK_TIMEOUT)
+    stamp = result_of(heartbeat)
     assert cache.get(HEARTBEAT_KEY) == stamp

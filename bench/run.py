@@ -324,7 +324,8 @@ class Runner:
         log(f"starting gunicorn on 127.0.0.1:{self.port} ({args.workers} workers x {args.threads} threads)")
         web = self.start("gunicorn", [
             str(Path(PY).parent / "gunicorn"), "oms.wsgi", "--bind", f"127.0.0.1:{self.port}", "--workers",
-            str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread", "--log-level", "warning"])
+            str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread", "--log-level", "warning",
+            "--no-control-socket"])  # beside another gunicorn on this machine (`make run`, the tests)
         self.groups["gunicorn"] = web.process.pid
 
         def answers() -> bool:

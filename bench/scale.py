@@ -2,9 +2,10 @@
 
 Builds a scratch database (bench_scale_<name of DATABASE_URL's database>), loads it with
 bench/generate.py (PostgreSQL COPY: 100,000 orders of about 5 lines, 10,000 customers,
-2,000 SKUs by default), then requests each page and endpoint in this process through
-Django's test client (the whole middleware stack, no network), logged in as the role
-that uses it: two warm-up requests, then --runs measured ones. Prints a markdown table
+2,000 SKUs by default), starts up as a web process does (`oms.warmup.warm_up`, see
+oms/wsgi.py), then requests each page and endpoint in this process through Django's test
+client (the whole middleware stack, no network), logged in as the role that uses it: two
+warm-up requests, then --runs measured ones. Prints a markdown table
 of queries, SQL time and p50 / p95 server time, and PASS / FAIL against the target:
 p95 under 100 ms for the order list, the approval queue and the pick list, pages and
 API. For each target missed it prints the slowest queries with EXPLAIN ANALYZE (all
@@ -185,8 +186,10 @@ def measure(args: argparse.Namespace, database: str) -> int:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from oms.warmup import warm_up
     from orders.models import SalesOrder, SalesOrderLine
 
+    warm_up()  # as a web process does when it starts (oms/wsgi.py)
     rows = _rows()
     load_before = os.getloadavg()
     for row in rows:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from inventory.models import Location, StockQuant, Warehouse
@@ -87,10 +87,18 @@ class PickRow:
         return self.line.order_line.product
 
 
+#: A pick list covers at most this many shipments, the most urgent (pages, the PDF and the
+#: API alike): a picker's round, and a list that stays quick however many shipments wait.
+#: The others follow as these are packed.
+PICK_LIMIT = 40
+
+
 @dataclass
 class PickList:
     warehouse: Warehouse
     shipments: list[Shipment]
+    #: How many shipments wait to be picked (of those asked for), the ones shown included.
+    waiting: int = 0
     #: (location, its rows), locations in code order; rows by SKU and batch.
     groups: list[tuple[Location, list[PickRow]]] = field(default_factory=list)
     #: What no location holds (enough of): rows with location None.
@@ -101,21 +109,27 @@ class PickList:
         return sum(len(rows) for _location, rows in self.groups)
 
 
-def pick_list(warehouse: Warehouse, *, shipment_ids: list[int] | None = None) -> PickList:
+def pick_list(warehouse: Warehouse, *, shipment_ids: list[int] | None = None,
+              limit: int | None = None) -> PickList:
     """What to pick in `warehouse` for its planned and picking shipments (or those named),
     highest order priority first, with the batch and location to take each from:
     first-expired, first-in, never an expired batch, each location's stock handed out once.
     Rows are grouped by location in code order, so the picker walks the aisles once.
-    Four queries, whatever the number of shipments."""
-    shipments = Shipment.objects.filter(warehouse=warehouse, state__in=[ShipmentState.PLANNED,
-                                                                        ShipmentState.PICKING])
+    With `limit`, only the `limit` most urgent shipments; `waiting` says how many wait.
+    A fixed number of queries, whatever the number of shipments (one more counts them
+    when more than `limit` wait)."""
+    waiting = Shipment.objects.filter(warehouse=warehouse, state__in=[ShipmentState.PLANNED,
+                                                                      ShipmentState.PICKING])
     if shipment_ids is not None:
-        shipments = shipments.filter(pk__in=shipment_ids)
-    shipments = list(shipments.select_related("order__customer")
-                     .prefetch_related(Prefetch("lines", queryset=ShipmentLine.objects
-                                                .select_related("order_line__product")
-                                                .order_by("order_line__line_no")))
-                     .order_by("-order__priority", "created_at", "id"))
+        waiting = waiting.filter(pk__in=shipment_ids)
+    urgent_first = waiting.select_related("order__customer").order_by("-order__priority", "created_at", "id")
+    shipments = list(urgent_first if limit is None else urgent_first[:limit + 1])
+    count = len(shipments)
+    if limit is not None and count > limit:
+        shipments, count = shipments[:limit], waiting.count()
+    prefetch_related_objects(shipments, Prefetch("lines", queryset=ShipmentLine.objects
+                                                 .select_related("order_line__product")
+                                                 .order_by("order_line__line_no")))
     products = {line.order_line.product_id for shipment in shipments for line in shipment.lines.all()}
     today = timezone.localdate()
     quants = [quant for quant in pick_order(list(
@@ -126,7 +140,7 @@ def pick_list(warehouse: Warehouse, *, shipment_ids: list[int] | None = None) ->
     by_product: dict[int, list[StockQuant]] = defaultdict(list)
     for quant in quants:
         by_product[quant.product_id].append(quant)
-    result = PickList(warehouse=warehouse, shipments=shipments)
+    result = PickList(warehouse=warehouse, shipments=shipments, waiting=count)
     grouped: dict[int, list[PickRow]] = defaultdict(list)
     locations: dict[int, Location] = {}
     for shipment in shipments:

@@ -4,3 +4,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oms.settings")
 application = get_wsgi_application()
+
+from oms.warmup import warm_up  # noqa: E402 — needs the app set up
+
+warm_up()

@@ -11,6 +11,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -199,10 +200,16 @@ class OrderReviewSerializer(OrderSerializer):
         fields = [*OrderSerializer.Meta.fields, "checks", "contract_differences"]
         read_only_fields = fields
 
+    @cached_property
+    def _check_serializer(self) -> ReviewCheckSerializer:
+        # one for all the orders of a list: DRF builds a model serializer's fields anew for
+        # each serializer made, which cost more than the checks themselves
+        return ReviewCheckSerializer()
+
     @extend_schema_field(ReviewCheckSerializer(many=True))
     def get_checks(self, order: SalesOrder) -> list[dict]:
         selectors.prefetch_review_data([order])  # no query when the queryset prefetched it
-        data = ReviewCheckSerializer(selectors.latest_checks(order), many=True).data
+        data = [self._check_serializer.to_representation(check) for check in selectors.latest_checks(order)]
         if not self.context["request"].user.has_perm("customers.view_credit"):
             for check in data:
                 if check["kind"] == CheckKind.CREDIT:
@@ -431,7 +438,9 @@ class PriorityInputSerializer(serializers.Serializer):
 
 
 class OrderFilter(django_filters.FilterSet):
-    state = django_filters.MultipleChoiceFilter(choices=OrderState.choices)
+    # a column of the order itself: no duplicates to remove (a DISTINCT over every column
+    # made PostgreSQL sort the whole match, and count it again)
+    state = django_filters.MultipleChoiceFilter(choices=OrderState.choices, distinct=False)
     customer = django_filters.NumberFilter(field_name="customer_id")
     customer_code = django_filters.CharFilter(field_name="customer__code")
     number = django_filters.CharFilter(field_name="number", lookup_expr="icontains")

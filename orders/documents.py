@@ -9,6 +9,7 @@ fetcher refuses every URL, so a stray reference can never reach the network."""
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from typing import Any
 
@@ -17,8 +18,6 @@ from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
 from .models import (
     Contract,
@@ -30,12 +29,19 @@ from .models import (
 )
 
 
-class RefuseAllURLs(URLFetcher):
-    """A document loads nothing, local or remote. WeasyPrint logs the refusal as a
-    warning and renders without the resource."""
+@functools.cache
+def _refuse_all_urls() -> Any:
+    """A URL fetcher for WeasyPrint that loads nothing, local or remote; WeasyPrint logs
+    the refusal as a warning and renders without the resource. WeasyPrint is imported with
+    the first document, not with the URL configuration, so a web process carries it (tens
+    of thousands of objects) only once it has laid out a PDF."""
+    from weasyprint.urls import URLFetcher
 
-    def fetch(self, url: str, headers: Any = None) -> Any:
-        raise ValueError(f"documents load no resources; refused {url[:100]!r}")
+    class RefuseAllURLs(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            raise ValueError(f"documents load no resources; refused {url[:100]!r}")
+
+    return RefuseAllURLs()
 
 
 def _css_string(text: str) -> str:
@@ -82,7 +88,9 @@ def render_document(template: str, context: dict[str, Any]) -> bytes:
 
 def html_to_pdf(html: str) -> bytes:
     """Lay out one HTML document as PDF bytes without fetching anything."""
-    return HTML(string=html, url_fetcher=RefuseAllURLs()).write_pdf()
+    from weasyprint import HTML
+
+    return HTML(string=html, url_fetcher=_refuse_all_urls()).write_pdf()
 
 
 def local_date(moment: datetime.datetime | None) -> datetime.date | None:

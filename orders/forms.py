@@ -13,16 +13,18 @@ class OrderFilterForm(forms.Form):
                         widget=forms.TextInput(attrs={"placeholder": _("Order number or customer")}))
     state = forms.ChoiceField(label=_("State"), required=False,
                               choices=[("", _("All states")), *OrderState.choices])
-    customer = forms.ModelChoiceField(label=_("Customer"), required=False, queryset=Customer.objects.none(),
-                                      empty_label=_("All customers"))
+    # a code, not a list of every customer: the page would carry thousands of options
+    # (the page suggests codes as one types, from the customers API)
+    customer = forms.CharField(label=_("Customer code"), required=False,
+                               max_length=Customer._meta.get_field("code").max_length,
+                               widget=forms.TextInput(attrs={"placeholder": _("All customers"),
+                                                             "autocomplete": "off", "spellcheck": "false"}))
     sort = forms.ChoiceField(label=_("Sort by"), required=False,
                              choices=[("", _("Newest first")), ("priority", _("Priority"))])
 
-    def __init__(self, *args, customers=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")  # labels stand above their fields
         super().__init__(*args, **kwargs)
-        if customers is not None:
-            self.fields["customer"].queryset = customers
 
 
 class TransitionForm(forms.Form):

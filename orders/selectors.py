@@ -404,22 +404,34 @@ def may_review_orders(user: Any) -> bool:
                                       or user.has_perm("orders.override_checks"))
 
 
-def approval_queue(user: Any) -> QuerySet[SalesOrder]:
+def _lines_prefetch() -> Prefetch:
+    return Prefetch("lines", queryset=SalesOrderLine.objects.select_related("product").order_by("line_no"))
+
+
+def approval_queue(user: Any, *, lines: bool = True) -> QuerySet[SalesOrder]:
     """Orders in review (submitted, on hold) for the approval queue, highest priority
     first (the score already weighs the customer's tier and the due date), then the
     requested date, then the oldest. Lines, their products, the latest checks and the
     signed contract's lines come prefetched, so the queue costs a fixed number of queries
-    however long it is."""
-    return (
-        orders_visible_to(user).filter(state__in=REVIEW_STATES)
-        .select_related("customer", "entered_by", "contact", "delivery_address")
-        .prefetch_related(
-            Prefetch("lines", queryset=SalesOrderLine.objects.select_related("product").order_by("line_no")),
-            review_checks_prefetch(),
-            signed_contracts_prefetch(),
-        )
-        .order_by(*BY_PRIORITY)
-    )
+    however long it is.
+
+    `lines=False` for the queue page, which shows neither the lines nor the contact and
+    address: only the comparison with a signed contract reads lines, and
+    `prefetch_contract_lines` loads them for the orders that have one."""
+    orders = orders_visible_to(user).filter(state__in=REVIEW_STATES).select_related("customer", "entered_by")
+    if lines:
+        orders = orders.select_related("contact", "delivery_address").prefetch_related(_lines_prefetch())
+    return orders.prefetch_related(review_checks_prefetch(), signed_contracts_prefetch()).order_by(*BY_PRIORITY)
+
+
+def prefetch_contract_lines(orders: list[SalesOrder]) -> None:
+    """The lines (and products) of those of `orders` that have a signed contract, for
+    `contract_differences`: one query, none when no order has one."""
+    from django.db.models import prefetch_related_objects
+
+    with_contract = [order for order in orders if getattr(order, "signed_contracts", None)]
+    if with_contract:
+        prefetch_related_objects(with_contract, _lines_prefetch())
 
 
 def contract_differences(order: SalesOrder) -> list[dict[str, Any]]:

@@ -11,7 +11,6 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from customers.selectors import customers_visible_to
 from logistics.views.order_panel import shipments_panel
 from oms.errors import ApplicationError, ValidationFailed
 
@@ -42,7 +41,7 @@ def _error_text(exc: ApplicationError) -> str:
 @login_required
 @permission_required("orders.view_salesorder", raise_exception=True)
 def order_list_page(request: HttpRequest) -> HttpResponse:
-    form = OrderFilterForm(request.GET or None, customers=customers_visible_to(request.user).only("id", "code", "name"))
+    form = OrderFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     page = Paginator(selectors.order_search(request.user, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()

@@ -228,11 +228,14 @@ def review_panel(order: SalesOrder, user: Any, *, transitions: list[str]) -> Rev
 def approval_queue_page(request: HttpRequest) -> HttpResponse:
     if not selectors.may_review_orders(request.user):
         raise PermissionDenied
-    page = Paginator(selectors.approval_queue(request.user), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.approval_queue(request.user, lines=False), QUEUE_PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    orders = list(page.object_list)
+    selectors.prefetch_contract_lines(orders)
     here = reverse("orders:approval_queue") + (f"?page={page.number}" if page.number > 1 else "")
     return render(request, "orders/approval_queue.html", {
         "page": page,
-        "reviews": [review_of(order, request.user) for order in page.object_list],
+        "reviews": [review_of(order, request.user) for order in orders],
         "show_prices": selectors.can_see_prices(request.user),
         "next_url": here,
     })

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q, QuerySet
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -20,6 +21,7 @@ from orders.models import SalesOrderLine
 
 from .. import selectors, services
 from ..models import Shipment, ShipmentLine, ShipmentState
+from ..selectors import PICK_LIMIT
 from ..services.shipments import PLAN
 from .packing import PackingActions
 from .serializers import (
@@ -156,6 +158,10 @@ class PickGroupSerializer(serializers.Serializer):
 
 class PickListSerializer(serializers.Serializer):
     warehouse = WarehouseRefSerializer()
+    shipments_shown = serializers.IntegerField(help_text=format_lazy(
+        _("How many shipments the list covers: the most urgent, at most {limit}."), limit=PICK_LIMIT))
+    shipments_waiting = serializers.IntegerField(help_text=_(
+        "How many shipments wait to be picked (of those asked for); the others follow as these are packed."))
     groups = PickGroupSerializer(many=True, help_text=_("By location in code order; rows by SKU and batch."))
     shortages = PickRowSerializer(many=True, help_text=_("What no location holds (enough of)."))
 
@@ -250,15 +256,18 @@ class ShipmentViewSet(PackingActions, ShippingActions, mixins.ListModelMixin, mi
         """What to pick in a warehouse for its planned and picking shipments (or the
         `shipment` ids given, repeated), with the batch and location to take each from:
         first-expired first, never an expired batch, grouped by location so the picker
-        walks the aisles once. For those who see every shipment."""
+        walks the aisles once. Like the pick-list page, it covers only the most urgent
+        shipments (`shipments_shown`, highest order priority first); `shipments_waiting`
+        says how many wait. For those who see every shipment."""
         if not request.user.has_perm("logistics.view_shipment"):
             raise PermissionDenied(_("You are not allowed to see the pick lists."))
         query = PickListQuerySerializer(data={"warehouse": request.query_params.get("warehouse"),
                                               "shipment": request.query_params.getlist("shipment")})
         query.is_valid(raise_exception=True)
         ids = query.validated_data.get("shipment") or None
-        picks = selectors.pick_list(query.validated_data["warehouse"], shipment_ids=ids)
+        picks = selectors.pick_list(query.validated_data["warehouse"], shipment_ids=ids, limit=PICK_LIMIT)
         data = {"warehouse": picks.warehouse, "shortages": picks.shortages,
+                "shipments_shown": len(picks.shipments), "shipments_waiting": picks.waiting,
                 "groups": [{"location": location, "rows": rows} for location, rows in picks.groups]}
         return Response(PickListSerializer(data).data)
 

@@ -15,12 +15,9 @@ from django.utils.translation import gettext as _
 from inventory.models import Warehouse
 
 from .. import selectors
-from ..models import Shipment, ShipmentState
 from ..picklist_pdf import pick_list_filename, render_pick_list_pdf
+from ..selectors import PICK_LIMIT
 from .common import PACK, VIEW, require
-
-#: The pick list shows at most this many shipments (the most urgent); the rest follow.
-PICK_LIMIT = 40
 
 
 def _warehouse(warehouse_id: int) -> Warehouse:
@@ -33,13 +30,10 @@ def _warehouse(warehouse_id: int) -> Warehouse:
 def build_pick_list(request: HttpRequest, warehouse: Warehouse) -> tuple[selectors.PickList, int, Any]:
     """The pick list of the most urgent shipments waiting in `warehouse` (or of the one
     named by ?shipment=), how many wait in all, and the shipment asked for."""
-    waiting = Shipment.objects.filter(warehouse=warehouse, state__in=[ShipmentState.PLANNED, ShipmentState.PICKING])
     only = request.GET.get("shipment", "")
-    if only.isdecimal():
-        waiting = waiting.filter(pk=int(only))
-    ids = list(waiting.order_by("-order__priority", "created_at", "id").values_list("pk", flat=True)[:PICK_LIMIT + 1])
-    total = len(ids) if len(ids) <= PICK_LIMIT else waiting.count()
-    return selectors.pick_list(warehouse, shipment_ids=ids[:PICK_LIMIT]), total, only if only.isdecimal() else ""
+    only = only if only.isdecimal() else ""
+    picks = selectors.pick_list(warehouse, shipment_ids=[int(only)] if only else None, limit=PICK_LIMIT)
+    return picks, picks.waiting, only
 
 
 @login_required

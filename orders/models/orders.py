@@ -135,6 +135,14 @@ class SalesOrder(FSMModelMixin, models.Model):
         indexes = [
             models.Index(fields=["customer", "state"], name="order_customer_state_idx"),
             models.Index(fields=["state", "-created_at"], name="order_state_created_idx"),
+            # the queues in their order (orders.selectors.BY_PRIORITY): a queue page reads its
+            # first rows straight off these small indexes, whatever the number of finished orders
+            models.Index(fields=["-priority", "requested_date", "created_at", "id"],
+                         condition=Q(state__in=REVIEW_STATES), name="order_review_priority_idx"),
+            models.Index(fields=["-priority", "requested_date", "created_at", "id"],
+                         condition=Q(state__in=FULFILMENT_STATES), name="order_fulfilment_priority_idx"),
+            # and, on PostgreSQL only, order_number_trgm_idx: a trigram index for the order
+            # list's search, number contains (migration 0010)
         ]
         permissions = [
             ("view_all_orders", _("Can see every order")),

@@ -406,6 +406,26 @@ def test_shipment_list_costs_the_same_queries_for_one_or_ten_and_filters(users):
     assert_problem(client.get(f"{SHIPMENTS}?state=lost"), 400)
 
 
+def test_the_pick_list_covers_the_most_urgent_shipments_up_to_the_limit_and_counts_the_rest(users, goods,
+                                                                                            monkeypatch):
+    """Like the page, the pick list of a busy warehouse covers only the most urgent
+    shipments (highest order priority first) and says how many wait."""
+    monkeypatch.setattr("logistics.api.shipments.PICK_LIMIT", 2)
+    shipments = [plan_shipment(fulfilment_order(users, goods), users) for _ in range(3)]
+    for shipment, priority in zip(shipments, (200, 900, 500), strict=True):
+        SalesOrder.objects.filter(pk=shipment.order_id).update(priority=priority)
+    warehouse = client_for(users["warehouse"])
+    picks = ok(warehouse.get(f"{SHIPMENTS}pick-list/?warehouse={goods['warehouse'].pk}"))
+    assert (picks["shipments_shown"], picks["shipments_waiting"]) == (2, 3)
+    shown = {row["shipment"] for group in picks["groups"] for row in group["rows"]}
+    assert shown == {shipments[1].pk, shipments[2].pk}  # priorities 900 and 500, not 200
+    named = ok(warehouse.get(f"{SHIPMENTS}pick-list/?warehouse={goods['warehouse'].pk}"
+                             f"&shipment={shipments[0].pk}&shipment={shipments[1].pk}"))
+    assert (named["shipments_shown"], named["shipments_waiting"]) == (2, 2)
+    assert {row["shipment"] for group in named["groups"] for row in group["rows"]} == {shipments[0].pk,
+                                                                                       shipments[1].pk}
+
+
 def test_shipment_detail_costs_the_same_queries_whatever_its_size(users, goods):
     small = packed_shipment(order_in_state("in_fulfilment", users), users)
     big = plan_shipment(fulfilment_order(users, goods), users)

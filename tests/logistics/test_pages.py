@@ -20,7 +20,7 @@ from inventory.models import Batch, Location, StockMove
 from inventory.services import stock_receive
 from logistics import services as shipping
 from logistics.models import Package, PackedItem, Shipment, ShipmentState, TrackingEvent
-from orders.models import OrderState
+from orders.models import OrderState, SalesOrder
 from tests.factories import (
     CustomerFactory,
     ProductFactory,
@@ -264,6 +264,17 @@ def test_the_pick_list_groups_rows_by_location_and_lists_shortages(users, goods)
     assert first.state == ShipmentState.PICKING
     only = html(client.get(f"{PICK}{goods['warehouse'].pk}/?shipment={second.pk}"))
     assert f'data-pick-shipment="{second.number}"' in only and f'data-pick-shipment="{first.number}"' not in only
+
+
+def test_the_pick_list_of_a_busy_warehouse_shows_the_most_urgent_shipments(users, goods, monkeypatch):
+    monkeypatch.setattr("logistics.views.picking.PICK_LIMIT", 1)
+    low, high = (plan_shipment(order_for(users, goods, bearings="2", gearboxes="1"), users) for _ in range(2))
+    SalesOrder.objects.filter(pk=high.order_id).update(priority=900)
+    page = html(client_for(users["warehouse"]).get(f"{PICK}{goods['warehouse'].pk}/"))
+    assert f'data-pick-shipment="{high.number}"' in page and f'data-pick-shipment="{low.number}"' not in page
+    assert f'data-pick-row="{low.number}"' not in page
+    banner = page[page.index("data-pick-limit"):]
+    assert "The 1 most urgent of 2 shipments are shown" in banner[:banner.index("</p>")]
 
 
 def test_the_pick_list_pdf_downloads_with_the_skus_batches_and_locations(users, goods):

@@ -1,8 +1,10 @@
 """The Celery application. Configuration comes from Django settings (CELERY_*)."""
 
+import gc
 import os
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oms.settings")
 
@@ -25,3 +27,12 @@ def _ensure_filesystem_broker_folders() -> None:
 @app.on_after_configure.connect
 def _prepare(sender: Celery, **kwargs: object) -> None:
     _ensure_filesystem_broker_folders()
+
+
+@worker_process_init.connect
+def _freeze_what_the_process_starts_with(**kwargs: object) -> None:
+    """A worker's pool process keeps the objects it starts with (Django, the task modules)
+    for life: frozen, the garbage collector's full collections no longer walk them, as in
+    a web process (oms/warmup.py)."""
+    gc.collect()
+    gc.freeze()

@@ -226,7 +226,7 @@ def measure(args: argparse.Namespace, database: str) -> int:
     for row in rows:
         if row.group in TARGET_GROUPS and (args.explain or row.verdict.startswith("FAIL")):
             explain(row)
-    print("\n" + ("FAILED: " + ", ".join(row.label for row in failed) if failed else "all targets met"))
+    print("\n" + ("FAILED: " + ", ".join(row.label for row in failed) if failed else "all scale targets met"))
     return 1 if failed else 0
 
 

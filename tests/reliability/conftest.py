@@ -19,7 +19,7 @@ from oms.celery import app as celery_app
 from oms.models import ApiScope
 from tests.factories import CustomerFactory, ProductFactory, make_user, stock
 from tests.processes import RedisServer, Started, Web, start_web, start_worker
-from tests.test_webhooks import Receiver
+from tests.test_webhooks import receiver  # noqa: F401 — the webhook receiver stub, a fixture
 
 
 @pytest.fixture
@@ -90,15 +90,3 @@ def intake(transactional_db) -> Intake:
     product = ProductFactory(list_price=Decimal("10"))
     stock(product, "100000")
     return Intake(key, CustomerFactory().pk, product)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    stub = Receiver()
-    stub.thread.start()
-    try:
-        yield stub
-    finally:
-        stub.server.shutdown()
-        stub.server.server_close()
-        stub.thread.join()

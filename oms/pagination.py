@@ -31,3 +31,10 @@ class PageNumberPagination(pagination.PageNumberPagination):
             elif parameter["name"] == self.page_size_query_param:
                 parameter["schema"].update(minimum=1, maximum=self.max_page_size)
         return parameters
+
+
+class QueuePagination(PageNumberPagination):
+    """A work queue, worked from the top: pages of 25 by default, as on the queue pages
+    (`page_size` from 1 to 200 still)."""
+
+    page_size = 25

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 
 from oms.api import problems
 from oms.filters import ApiFilterBackend
+from oms.pagination import QueuePagination
 from oms.permissions import ScopePermission
 
 from . import selectors, services
@@ -175,12 +176,14 @@ class OrderReviewViewSet(viewsets.GenericViewSet):
                    responses={(200, "application/json"): OrderReviewSerializer(many=True),
                               **problems(400, 403, 404)})
     @action(detail=False, methods=["get"], url_path="review-queue", permission_classes=[ScopePermission, ReviewsOrders],
-            filter_backends=[ApiFilterBackend], serializer_class=OrderReviewSerializer)
+            filter_backends=[ApiFilterBackend], serializer_class=OrderReviewSerializer,
+            pagination_class=QueuePagination)
     def review_queue(self, request: Request) -> Response:
         """The approval queue: orders in review (`submitted`, `on_hold`), highest priority
         first (customer tier, requested date, oldest), each with its latest checks and its
         differences from the signed contract. For those who approve orders or override
-        checks. A fixed number of queries, whatever the page size."""
+        checks. Pages of 25 by default, as on the queue page. A fixed number of queries,
+        whatever the page size."""
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         data = OrderReviewSerializer(page, many=True, context=self.get_serializer_context()).data
         return self.get_paginated_response(data)

@@ -490,6 +490,20 @@ def test_review_queue_is_for_reviewers_and_lists_orders_in_review_by_priority(us
     assert_problem(APIClient().get(f"{ORDERS}review-queue/"), 401)
 
 
+def test_the_review_queue_comes_in_pages_of_25_like_the_queue_page(users):
+    customer = CustomerFactory(owner=users["sales"])
+    product = _stocked()
+    for _ in range(26):
+        services.order_create(by=users["order_desk"], customer=customer, submit=True,
+                              requested_date=timezone.localdate() + datetime.timedelta(days=14),
+                              lines=[services.LineInput(product=product, quantity=Decimal("1"))])
+    client = client_for(users["reviewer"])
+    first = _ok(client.get(f"{ORDERS}review-queue/"))
+    assert (first["count"], len(first["results"])) == (26, 25) and first["next"]
+    assert len(_ok(client.get(f"{ORDERS}review-queue/?page=2"))["results"]) == 1
+    assert len(_ok(client.get(f"{ORDERS}review-queue/?page_size=30"))["results"]) == 26
+
+
 def test_review_queue_query_count_does_not_grow_with_orders_lines_or_runs(users):
     client = client_for(users["reviewer"])
 

@@ -24,12 +24,10 @@ from __future__ import annotations
 import copy
 import datetime
 import hashlib
-import importlib.util
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -38,6 +36,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
+from .api_auth import ApiTokenAuthentication
 from .errors import PROBLEM_CONTENT_TYPE, problem
 from .models import ApiClient, IdempotencyKey
 from .services import joinable_transaction
@@ -57,36 +56,15 @@ REPLAYED_HEADERS = ("Content-Type", "Location")
 
 # --- the client --------------------------------------------------------------------------
 
-def _token_authenticators() -> list[Any]:
-    """The token authentications that name an API client: the hashed API tokens of
-    `oms.api_auth`, and DRF's authtoken for as long as it is installed."""
-    authenticators = []
-    if importlib.util.find_spec("oms.api_auth") is not None:
-        from .api_auth import ApiTokenAuthentication
-
-        authenticators.append(ApiTokenAuthentication())
-    if "rest_framework.authtoken" in settings.INSTALLED_APPS:
-        from rest_framework.authentication import TokenAuthentication
-
-        authenticators.append(TokenAuthentication())
-    return authenticators
-
-
 def client_from_request(request: HttpRequest) -> ApiClient | None:
     """The active API client whose `Authorization: Token …` header the request carries, or
-    None (no token, a bad one, or a browser session): the client of an API token, or the
-    client acting as the user of a DRF token."""
-    drf_request = Request(request)
-    for authenticator in _token_authenticators():
-        try:
-            authenticated = authenticator.authenticate(drf_request)
-        except AuthenticationFailed:
-            continue
-        if authenticated:
-            user, token = authenticated
-            client = getattr(token, "client", None) or ApiClient.objects.filter(user=user).first()
-            return client if client is not None and client.is_active else None
-    return None
+    None (no token, a bad one, or a browser session). DRF reuses what is read here; the
+    token's query already requires an active client and user."""
+    try:
+        authenticated = ApiTokenAuthentication().authenticate(Request(request))
+    except AuthenticationFailed:
+        return None
+    return authenticated[1].client if authenticated else None
 
 
 # --- claiming a key ----------------------------------------------------------------------
@@ -119,38 +97,30 @@ def _lock(client_id: int, key: str) -> bool:
         return bool(cursor.fetchone()[0])
 
 
-def _insert_claim(values: dict[str, Any]) -> int | None:
-    """INSERT the claim row unless (client, key) exists; its id, or None when it existed."""
-    meta, quote = IdempotencyKey._meta, connection.ops.quote_name
-    fields = [meta.get_field(name) for name in values]
-    columns = ", ".join(quote(f.column) for f in fields)
-    target = ", ".join(quote(meta.get_field(name).column) for name in ("client", "key"))
-    sql = (f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "
-           f"ON CONFLICT ({target}) DO NOTHING RETURNING {quote(meta.pk.column)}")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [f.get_db_prep_save(values[f.name], connection) for f in fields])
-        row = cursor.fetchone()
-    return row[0] if row else None
-
-
-def _lock_and_claim(values: dict[str, Any], *, expired_before: datetime.datetime) -> int | None:
-    """PostgreSQL, in one statement: take the advisory lock on (client, key) and, if it was
-    free, claim the key — a new row, or the row of an expired key reset in place. The
-    claim's id, or None when the lock is held elsewhere or the key is taken."""
+def _claim(values: dict[str, Any], *, expired_before: datetime.datetime) -> int | None:
+    """Claim the key in one statement — a new row, or the row of an expired key reset in
+    place — and on PostgreSQL take the advisory lock on (client, key) in the same
+    statement, claiming only if it was free. The claim's id, or None when the key is taken
+    (or, on PostgreSQL, the lock is held elsewhere). SQLite serialises writers
+    (`transaction_mode: IMMEDIATE`) and has no advisory locks."""
     meta, quote = IdempotencyKey._meta, connection.ops.quote_name
     fields = [meta.get_field(name) for name in values]
     table, columns = quote(meta.db_table), [quote(f.column) for f in fields]
     client_column, key_column = (quote(meta.get_field(name).column) for name in ("client", "key"))
     reset = ", ".join(f"{column} = EXCLUDED.{column}" for column in columns)
-    status = quote(meta.get_field("response_status").column)
-    sql = (f"WITH lock AS (SELECT pg_try_advisory_xact_lock(%s, hashtext(%s)) AS held) "
-           f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(['%s'] * len(fields))} FROM lock "
-           f"WHERE lock.held ON CONFLICT ({client_column}, {key_column}) DO UPDATE SET {reset}, {status} = NULL "
-           f"WHERE {table}.{quote(meta.get_field('created_at').column)} < %s RETURNING {quote(meta.pk.column)}")
-    params = [values["client"] & 0x7FFFFFFF, values["key"],
-              *(f.get_db_prep_save(values[f.name], connection) for f in fields), expired_before]
+    status, created = (quote(meta.get_field(name).column) for name in ("response_status", "created_at"))
+    placeholders = ", ".join(["%s"] * len(fields))
+    params = [f.get_db_prep_save(values[f.name], connection) for f in fields]
+    if connection.vendor == "postgresql":
+        rows = f"SELECT {placeholders} FROM lock WHERE lock.held"
+        lock = "WITH lock AS (SELECT pg_try_advisory_xact_lock(%s, hashtext(%s)) AS held) "
+        params = [values["client"] & 0x7FFFFFFF, values["key"], *params]
+    else:
+        rows, lock = f"VALUES ({placeholders})", ""
+    sql = (f"{lock}INSERT INTO {table} ({', '.join(columns)}) {rows} ON CONFLICT ({client_column}, {key_column}) "
+           f"DO UPDATE SET {reset}, {status} = NULL WHERE {table}.{created} < %s RETURNING {quote(meta.pk.column)}")
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*params, expired_before])
         row = cursor.fetchone()
     return row[0] if row else None
 
@@ -164,19 +134,13 @@ def idempotency_claim(*, client: ApiClient, key: str, method: str, path: str, re
     now = timezone.now()
     values = {"client": client.pk, "key": key, "method": method, "path": path[:500], "request_hash": request_hash,
               "response_headers": {}, "response_body": b"", "created_at": now}
-    if connection.vendor == "postgresql":
-        claimed_id = _lock_and_claim(values, expired_before=now - KEY_LIFETIME)
-        if claimed_id is not None:
-            return Claim(claimed_id=claimed_id)
-        # not claimed: another transaction holds the lock (taking it again is a no-op for
-        # the holder), or the key is taken
-        if not _lock(client.pk, key):
-            return Claim(busy=True)
-    else:
-        IdempotencyKey.objects.filter(client=client, key=key, created_at__lt=now - KEY_LIFETIME).delete()
-        claimed_id = _insert_claim(values)
-        if claimed_id is not None:
-            return Claim(claimed_id=claimed_id)
+    claimed_id = _claim(values, expired_before=now - KEY_LIFETIME)
+    if claimed_id is not None:
+        return Claim(claimed_id=claimed_id)
+    # not claimed: another transaction holds the lock (taking it again is a no-op for the
+    # holder), or the key is taken
+    if not _lock(client.pk, key):
+        return Claim(busy=True)
     earlier = IdempotencyKey.objects.filter(client=client, key=key).first()
     if earlier is None or earlier.response_status is None:  # cannot be committed so; be safe all the same
         return Claim(busy=True)

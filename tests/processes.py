@@ -51,6 +51,20 @@ def wait_until(condition: Callable[[], object], *, timeout: float, what: str, in
     return value
 
 
+@contextlib.contextmanager
+def tasks_to_the_broker():
+    """While inside, tasks this process sends go to the broker for a worker process to run,
+    not in place (the suite may run them eagerly otherwise)."""
+    from oms.celery import app as celery_app
+
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = previous
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

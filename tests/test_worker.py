@@ -9,14 +9,13 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from oms.celery import app as celery_app
 from oms.health import HEARTBEAT_KEY
 from oms.tasks import heartbeat
 from orders import services
 from orders.models import OrderState, ReviewCheck
 from orders.tasks import order_checks_run, order_confirmation_email
 from tests.factories import CustomerFactory, ProductFactory, make_order, make_user, stock
-from tests.processes import start_worker
+from tests.processes import start_worker, tasks_to_the_broker
 
 TASK_TIMEOUT = 60
 
@@ -25,12 +24,10 @@ TASK_TIMEOUT = 60
 def live_worker(transactional_db, tmp_path):
     """A worker process on all our queues, with the test database; stopped afterwards."""
     worker = start_worker(tmp_path, wait=False)
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = False
     try:
-        yield worker
+        with tasks_to_the_broker():
+            yield worker
     finally:
-        celery_app.conf.task_always_eager = previous
         worker.stop()
         print(worker.log()[-4000:])  # shown by pytest only when the test fails
 

@@ -15,10 +15,9 @@ from django.utils import timezone
 
 from inventory.models import Product
 from oms.api_clients import api_client_create, api_token_create
-from oms.celery import app as celery_app
 from oms.models import ApiScope
 from tests.factories import CustomerFactory, ProductFactory, make_user, stock
-from tests.processes import RedisServer, Started, Web, start_web, start_worker
+from tests.processes import RedisServer, Started, Web, start_web, start_worker, tasks_to_the_broker
 from tests.test_webhooks import receiver  # noqa: F401 — the webhook receiver stub, a fixture
 
 
@@ -55,12 +54,10 @@ def processes(transactional_db, tmp_path: Path) -> Iterator[Processes]:
     """Processes on the test database (committed data: transactional_db); tasks the test
     itself sends go to a broker, not run in place."""
     running = Processes(tmp_path)
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = False
     try:
-        yield running
+        with tasks_to_the_broker():
+            yield running
     finally:
-        celery_app.conf.task_always_eager = previous
         for started in reversed(running.started):
             started.stop()
             print(f"--- {started.name} (pid {started.pid}) ---\n{started.log()[-4000:]}")  # shown on failure
